@@ -1,0 +1,140 @@
+"""The root `smo` command: global options, lazily loaded command groups, and error handling.
+
+Command groups are imported only when invoked, so `smo --help` costs little more than importing
+Typer. Every `SmoError` becomes one line on stderr and its exit code; anything else is a bug, shown
+as a traceback only with `--debug`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from smo_cli import __version__
+from smo_cli.cli._context import AppContext
+
+# name -> (module holding `app`, one-line help shown by `smo --help` without importing it)
+COMMAND_GROUPS: dict[str, tuple[str, str]] = {
+    "init": ("smo_cli.cli.init", "Create a workspace: a commented smo.yaml and the database."),
+    "config": ("smo_cli.cli.config", "Show the effective configuration and where it lives."),
+    "db": ("smo_cli.cli.db", "Database schema: status and upgrade."),
+    "org": ("smo_cli.cli.org", "The organisation: departments and people."),
+    "inventory": (
+        "smo_cli.cli.inventory",
+        "Presence inventory (job 3): accounts, targets, gaps, checks, audit.",
+    ),
+}
+
+
+class LazyGroup(TyperGroup):
+    """A Typer group whose sub-groups are imported on first use."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._loaded: dict[str, Any] = {}
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *COMMAND_GROUPS]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None or cmd_name not in COMMAND_GROUPS:
+            return command
+        if cmd_name not in self._loaded:
+            module = importlib.import_module(COMMAND_GROUPS[cmd_name][0])
+            loaded = typer.main.get_command(module.app)
+            loaded.name = cmd_name
+            self._loaded[cmd_name] = loaded
+        return self._loaded[cmd_name]
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = [(name, help_text) for name, (_, help_text) in COMMAND_GROUPS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            return _handle_exception(ctx, exc)
+        except KeyboardInterrupt:
+            from smo_cli.errors import ExitCode
+            from smo_cli.render.output import error
+
+            error("interrupted")
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
+        finally:
+            if isinstance(ctx.obj, AppContext):
+                ctx.obj.close()
+
+
+def _handle_exception(ctx: Any, exc: Exception) -> Any:
+    from smo_cli.errors import ExitCode, SmoError
+    from smo_cli.render.output import error
+
+    if isinstance(exc, typer.Exit | typer.Abort) or type(exc).__module__.startswith("typer."):
+        raise exc
+    debug = isinstance(ctx.obj, AppContext) and ctx.obj.debug
+    if isinstance(exc, SmoError):
+        if debug:
+            raise exc
+        error(exc.message, exc.hint)
+        raise typer.Exit(exc.exit_code) from None
+    if debug:
+        raise exc
+    error(f"internal error: {type(exc).__name__}: {exc}",
+          "this is a bug in smo; run again with --debug for the traceback")
+    raise typer.Exit(ExitCode.ERROR) from None
+
+
+app = typer.Typer(
+    cls=LazyGroup,
+    name="smo",
+    help="smo: the toolkit of the solo social media officer.\n\n"
+    "Run `smo COMMAND --help` for the commands of a group.",
+    epilog="Examples:\n\n\b\n  smo init acme --org 'Acme B.V.' --lang nl\n"
+    "  smo -w acme inventory list -f json\n  smo inventory gap --dept sales",
+    rich_markup_mode=None,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"smo {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    workspace: Annotated[
+        Path | None,
+        typer.Option("--workspace", "-w", help="Workspace folder (default: $SMO_WORKSPACE, then "
+                     "the nearest smo.yaml upward, then the user data folder).",
+                     file_okay=False),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True,
+                     help="Show the version and exit."),
+    ] = False,
+) -> None:
+    """Kept cheap: it runs even for --help (no database, no network)."""
+    if not isinstance(ctx.obj, AppContext):
+        ctx.obj = AppContext()
+    ctx.obj.workspace_option = workspace if workspace is not None else ctx.obj.workspace_option
+    ctx.obj.debug = debug or ctx.obj.debug
+
+
+def main() -> None:
+    app()

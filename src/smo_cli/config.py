@@ -1,0 +1,237 @@
+"""Workspace discovery and the typed contents of `smo.yaml`.
+
+A workspace is a folder holding `smo.yaml` and, by default, the SQLite database. Nothing here is
+resolved at import time: callers pass the explicit folder, the environment and the current folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from smo_cli.errors import InvalidData, NotFound
+
+CONFIG_FILE = "smo.yaml"
+DATABASE_FILE = "smo.db"
+ENV_WORKSPACE = "SMO_WORKSPACE"
+ENV_DATABASE_URL = "SMO_DATABASE_URL"
+
+Language = Literal["nl", "en"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DepartmentKey = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)]
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Organisation(_Strict):
+    name: str = Field(min_length=1)
+    legal_name: str | None = None
+    sector: str | None = None
+    website: str | None = None
+    country: str = Field(default="NL", pattern=r"^[A-Z]{2}$")
+    languages: list[Language] = Field(default_factory=lambda: ["nl", "en"], min_length=1)
+
+
+class Department(_Strict):
+    key: DepartmentKey
+    name: str = Field(min_length=1)
+    head: Email | None = None
+    email: Email | None = None
+
+
+class BusinessHours(_Strict):
+    timezone: str = "Europe/Amsterdam"
+    days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    start: time = time(9, 0)
+    end: time = time(17, 0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}, e.g. Europe/Amsterdam") from None
+        return value
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> BusinessHours:
+        if self.start >= self.end:
+            raise ValueError("start must be before end")
+        return self
+
+
+class Officer(_Strict):
+    name: str | None = None
+    email: Email | None = None
+
+
+class InventorySettings(_Strict):
+    bluesky_appview: str = "https://public.api.bsky.app"
+    dormant_after_days: int = Field(default=90, ge=1)
+    check_concurrency: int = Field(default=8, ge=1, le=64)
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+
+class Settings(_Strict):
+    """The whole of `smo.yaml`."""
+
+    organisation: Organisation
+    language: Language = "en"
+    officer: Officer = Field(default_factory=Officer)
+    departments: list[Department] = Field(default_factory=list)
+    business_hours: BusinessHours = Field(default_factory=BusinessHours)
+    inventory: InventorySettings = Field(default_factory=InventorySettings)
+    database_url: str | None = None
+
+    @field_validator("departments")
+    @classmethod
+    def _unique_keys(cls, departments: list[Department]) -> list[Department]:
+        seen: set[str] = set()
+        for department in departments:
+            if department.key in seen:
+                raise ValueError(f"department key {department.key!r} is used twice")
+            seen.add(department.key)
+        return departments
+
+    def department(self, key: str) -> Department | None:
+        return next((d for d in self.departments if d.key == key), None)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    settings: Settings
+    database_url: str
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_FILE
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+
+def default_database_url(root: Path) -> str:
+    return f"sqlite:///{(root / DATABASE_FILE).resolve()}"
+
+
+def user_data_dir() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("smo", appauthor=False)
+
+
+def find_workspace_root(
+    explicit: Path | None, env: Mapping[str, str], cwd: Path
+) -> Path:
+    """Return the workspace folder: --workspace, then SMO_WORKSPACE, then upward, then user data."""
+    for chosen, origin in ((explicit, "--workspace"), (_env_path(env), ENV_WORKSPACE)):
+        if chosen is not None:
+            if not (chosen / CONFIG_FILE).is_file():
+                raise NotFound(
+                    f"no {CONFIG_FILE} in {chosen} (from {origin})",
+                    hint=f"run `smo init {chosen} --org NAME`",
+                )
+            return chosen.resolve()
+    for folder in (cwd, *cwd.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    fallback = user_data_dir()
+    if (fallback / CONFIG_FILE).is_file():
+        return fallback
+    raise NotFound(
+        f"no workspace: no {CONFIG_FILE} here or above {cwd}, and none in {fallback}",
+        hint="run `smo init DIR --org NAME` or pass --workspace",
+    )
+
+
+def _env_path(env: Mapping[str, str]) -> Path | None:
+    value = env.get(ENV_WORKSPACE, "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def load_workspace(root: Path, env: Mapping[str, str] | None = None) -> Workspace:
+    env = os.environ if env is None else env
+    path = root / CONFIG_FILE
+    settings = load_settings(path)
+    url = env.get(ENV_DATABASE_URL) or settings.database_url or default_database_url(root)
+    return Workspace(root=root, settings=settings, database_url=url)
+
+
+def load_settings(path: Path) -> Settings:
+    raw = read_yaml(path)
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidData(describe_validation_error(path, exc)) from None
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file safely; a syntax error names the file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotFound(f"{path} does not exist") from None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise InvalidData(f"{path}{where}: {problem}") from None
+
+
+def describe_validation_error(path: Path, exc: ValidationError) -> str:
+    """One line: file, key path and what was expected, for the first problem (+N more)."""
+    errors = exc.errors()
+    first = errors[0]
+    key = _key_path(first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown key (check the spelling)"
+    elif first["type"] == "string_pattern_mismatch":
+        message = f"got {first['input']!r}, which is not of the expected form"
+    more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{path}: {key or '(top level)'}: {message}{more}"
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(f".{item}" if parts else item)
+    return "".join(parts)
+
+
+_SECRET_KEY = re.compile(r"(password|token|secret|api_key)", re.IGNORECASE)
+_URL_PASSWORD = re.compile(r"(?P<head>://[^:/@]+:)[^@]+@")
+
+
+def redact(value: Any, key: str = "") -> Any:
+    """A copy of a config structure with secrets replaced, safe to print."""
+    if isinstance(value, dict):
+        return {k: redact(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v, key) for v in value]
+    if isinstance(value, str):
+        if _SECRET_KEY.search(key):
+            return "***"
+        return _URL_PASSWORD.sub(r"\g<head>***@", value)
+    return value

@@ -1,0 +1,1 @@
+"""Database: engine factory, SQLModel tables and the Alembic migrations that build them."""

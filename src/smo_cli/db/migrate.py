@@ -1,0 +1,79 @@
+"""Apply the Alembic migrations shipped in the package, cheaply when there is nothing to do.
+
+Opening a workspace reads `alembic_version` with one query; Alembic itself is imported only when
+the database is behind (a new workspace, or an upgraded smo).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# The newest revision in db/migrations/versions; a test keeps it equal to Alembic's head.
+HEAD_REVISION = "0002_inventory"
+SCRIPT_LOCATION = "smo_cli.db:migrations"
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    current: str | None
+    head: str
+    pending: list[str]
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.head
+
+
+def current_revision(engine: Engine) -> str | None:
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except (OperationalError, ProgrammingError):
+        return None
+
+
+def ensure_schema(engine: Engine) -> bool:
+    """Upgrade to head when behind; returns True when migrations ran."""
+    if current_revision(engine) == HEAD_REVISION:
+        return False
+    upgrade(engine)
+    return True
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def status(engine: Engine) -> SchemaStatus:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    current = current_revision(engine)
+    head = script.get_current_head() or HEAD_REVISION
+    pending = [
+        rev.revision
+        for rev in reversed(list(script.walk_revisions(head, current or "base")))
+        if rev.revision != current
+    ]
+    return SchemaStatus(current=current, head=head, pending=pending)
+
+
+def alembic_config() -> Config:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    return config

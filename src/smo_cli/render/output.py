@@ -1,0 +1,152 @@
+"""Turn result records into a table, JSON or CSV on stdout; diagnostics go to stderr.
+
+Rich is imported only when a table is actually drawn, so JSON and CSV output stay fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from enum import Enum, StrEnum
+from typing import Any, TextIO
+
+Record = Mapping[str, Any]
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def as_record(item: Any) -> dict[str, Any]:
+    """A plain dict of a pydantic model, SQLModel row, dataclass or mapping."""
+    if isinstance(item, Mapping):
+        return dict(item)
+    if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        return {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}
+    dump = getattr(item, "model_dump", None)
+    if callable(dump):
+        return dict(dump())
+    raise TypeError(f"cannot render {type(item).__name__}")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _cell(value: Any) -> str:
+    value = _plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_cell(v) for v in value)
+    return str(value)
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(_plain(data), ensure_ascii=False, indent=2)
+
+
+def emit_rows(
+    rows: Iterable[Any],
+    *,
+    fmt: OutputFormat,
+    columns: Sequence[str] | None = None,
+    title: str | None = None,
+    empty: str = "Nothing to show.",
+    out: TextIO | None = None,
+) -> None:
+    """Print a list: a table for people, a JSON array or CSV with a header for scripts."""
+    out = out or sys.stdout
+    records = [as_record(r) for r in rows]
+    keys = list(columns) if columns else (list(records[0]) if records else [])
+    if fmt is OutputFormat.json:
+        out.write(to_json([{k: r.get(k) for k in keys} for r in records]) + "\n")
+    elif fmt is OutputFormat.csv:
+        write_csv(records, keys, out)
+    elif not records:
+        out.write(empty + "\n")
+    else:
+        _print_table(records, keys, title, out)
+
+
+def emit_one(
+    item: Any, *, fmt: OutputFormat, message: str | None = None, out: TextIO | None = None
+) -> None:
+    """Print one record: its fields (or a confirmation message) as text, or JSON / one CSV row."""
+    out = out or sys.stdout
+    record = as_record(item)
+    if fmt is OutputFormat.json:
+        out.write(to_json(record) + "\n")
+    elif fmt is OutputFormat.csv:
+        write_csv([record], list(record), out)
+    elif message is not None:
+        out.write(message + "\n")
+    else:
+        width = max((len(k) for k in record), default=0)
+        for key, value in record.items():
+            out.write(f"{key.replace('_', ' '):<{width}}  {_cell(value)}\n")
+
+
+def write_csv(records: Sequence[Record], keys: Sequence[str], out: TextIO) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(keys)
+    for record in records:
+        writer.writerow([_cell(record.get(k)) for k in keys])
+
+
+def _print_table(records: Sequence[Record], keys: Sequence[str], title: str | None,
+                 out: TextIO) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=out, width=None if out.isatty() else 200, highlight=False)
+    table = Table(title=title, header_style="bold", show_lines=False)
+    for key in keys:
+        table.add_column(key.replace("_", " "), overflow="fold")
+    for record in records:
+        table.add_row(*(_escape_markup(_cell(record.get(k))) for k in keys))
+    console.print(table)
+
+
+def _escape_markup(text: str) -> str:
+    # Text from the database (names, notes, fetched profiles) must never be read as Rich markup.
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def say(text: str) -> None:
+    """A result line for people (stdout)."""
+    sys.stdout.write(text + "\n")
+
+
+def note(text: str) -> None:
+    """A diagnostic line (stderr): progress, warnings, summaries that scripts must not parse."""
+    sys.stderr.write(text + "\n")
+
+
+def error(text: str, hint: str | None = None) -> None:
+    line = f"error: {text}"
+    if hint:
+        line += f" — {hint}"
+    if sys.stderr.isatty():
+        line = f"\x1b[31m{line}\x1b[0m"
+    sys.stderr.write(line + "\n")

@@ -1,0 +1,1 @@
+"""One module per job of the officer: plain functions over a Session and typed inputs."""

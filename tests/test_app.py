@@ -1,0 +1,98 @@
+"""The root command: help, version, lazy groups, and how errors reach the user."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from smo_cli.cli.app import COMMAND_GROUPS
+from tests.conftest import Run
+
+
+def test_help_lists_every_group_with_a_description(run: Run) -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    for name, (_, description) in COMMAND_GROUPS.items():
+        assert name in result.stdout
+        assert description.split(":")[0][:20] in result.stdout.replace("\n", " ").replace("  ", " ")
+
+
+def test_version_prints_package_version(run: Run) -> None:
+    from smo_cli import __version__
+
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"smo {__version__}"
+
+
+@pytest.mark.parametrize("group", list(COMMAND_GROUPS))
+def test_every_group_and_command_has_help(run: Run, group: str) -> None:
+    import typer.main
+
+    from smo_cli.cli.app import app
+
+    root = typer.main.get_command(app)
+    ctx = root.make_context("smo", [group, "--help"], resilient_parsing=True)
+    command = root.get_command(ctx, group)  # type: ignore[attr-defined]
+    subcommands = getattr(command, "commands", {}) or {group: command}
+    for name, sub in subcommands.items():
+        nested = getattr(sub, "commands", None) or {name: sub}
+        for leaf_name, leaf in nested.items():
+            assert (leaf.help or "").strip(), f"smo {group} {leaf_name} has no help text"
+    assert run(group, "--help").exit_code == 0
+
+
+def test_help_does_not_import_heavy_libraries() -> None:
+    code = (
+        "import sys; sys.argv=['smo','--help']\n"
+        "from smo_cli.cli.app import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy=[m for m in ('httpx','jinja2','feedparser','alembic','sqlalchemy','rich') "
+        "if m in sys.modules]\nprint('HEAVY', heavy)\n"
+    )
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout
+    assert "HEAVY []" in output
+
+
+def test_inventory_list_does_not_import_network_or_template_libraries(run: Run) -> None:
+    code = (
+        "import sys; sys.argv=['smo','inventory','list','-f','json']\n"
+        "from smo_cli.cli.app import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy=[m for m in ('httpx','jinja2','feedparser','alembic') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout
+    assert output.strip().endswith("HEAVY []")
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    result = subprocess.run([sys.executable, "-m", "smo_cli", "--version"], capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 0
+    assert result.stdout.startswith("smo ")
+
+
+def test_expected_error_is_one_line_on_stderr_with_its_exit_code(run: Run, tmp_path) -> None:
+    result = run("-w", str(tmp_path / "nowhere"), "config", "show")
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: no smo.yaml in")
+    assert "Traceback" not in result.stderr
+
+
+def test_debug_shows_the_exception_instead(run: Run, tmp_path) -> None:
+    from smo_cli.errors import NotFound
+
+    with pytest.raises(NotFound):
+        run("--debug", "-w", str(tmp_path / "nowhere"), "config", "show")
+
+
+def test_unknown_command_is_a_usage_error(run: Run) -> None:
+    result = run("nonsense")
+    assert result.exit_code == 2
