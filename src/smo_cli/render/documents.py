@@ -8,7 +8,6 @@ HTML through markdown-it with raw HTML disabled, so fetched text stays inert in 
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
@@ -19,9 +18,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from smo_cli.errors import InvalidData, NotFound
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
-
+from smo_cli.render.markdown import md_escape
 
 def builtin_templates_dir() -> Path:
     """Templates shipped in the wheel, or the repository's top-level folder in a source checkout."""
@@ -29,14 +26,6 @@ def builtin_templates_dir() -> Path:
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[3] / "templates"
-
-
-def md_escape(value: Any) -> str:
-    """Escape text so Markdown shows it literally, on one line (safe inside table cells)."""
-    if value is None:
-        return ""
-    text = " ".join(str(value).split())
-    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def yaml_string(value: Any) -> str:

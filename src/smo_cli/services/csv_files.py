@@ -1,0 +1,84 @@
+"""Reading and writing the CSV files officers exchange with HR and spreadsheets.
+
+Accepts Excel's UTF-8 BOM and both `,` and `;` separators (Dutch Excel writes `;`). Rows keep their
+line number so an error can say where it is.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from smo_cli.errors import InvalidData, NotFound
+
+
+@dataclass(frozen=True)
+class CsvRow:
+    line: int
+    values: dict[str, str]
+
+    def get(self, column: str) -> str:
+        return (self.values.get(column) or "").strip()
+
+
+def read_csv(path: Path, *, aliases: Mapping[str, str], required: Sequence[str]) -> list[CsvRow]:
+    """Rows keyed by canonical column names; `aliases` maps lower-case header spellings to them."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise NotFound(f"{path} does not exist") from None
+    except UnicodeDecodeError:
+        raise InvalidData(f"{path}: not UTF-8 text", hint="save the file as CSV UTF-8") from None
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InvalidData(f"{path}: the file is empty") from None
+    columns = [aliases.get(h.strip().lower(), h.strip().lower()) for h in header]
+    missing = [c for c in required if c not in columns]
+    if missing:
+        raise InvalidData(f"{path}: line 1: missing column {', '.join(missing)}",
+                          hint=f"the header needs {', '.join(required)}")
+    rows: list[CsvRow] = []
+    for values in reader:
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) > len(columns):
+            raise InvalidData(f"{path}: line {reader.line_num}: {len(values)} fields but the "
+                              f"header has {len(columns)}")
+        rows.append(CsvRow(reader.line_num, dict(zip(columns, values, strict=False))))
+    return rows
+
+
+class FieldProblem(InvalidData):
+    """A bad value in one named field, so a CSV import can say line and column."""
+
+    def __init__(self, column: str, message: str, *, hint: str | None = None) -> None:
+        super().__init__(f"{column}: {message}", hint=hint)
+        self.column = column
+        self.problem = message
+
+
+def row_error(path: Path, row: CsvRow, column: str, problem: str) -> InvalidData:
+    return InvalidData(f"{path}: line {row.line}, column {column}: {problem}",
+                       hint="nothing was imported; fix the row and run again")
+
+
+def write_csv(out: io.TextIOBase | Path, header: Sequence[str],
+              rows: Iterable[Sequence[object]]) -> None:
+    def _write(stream: io.TextIOBase) -> None:
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(["" if v is None else v for v in row])
+
+    if isinstance(out, Path):
+        with out.open("w", encoding="utf-8", newline="") as stream:
+            _write(stream)  # type: ignore[arg-type]
+    else:
+        _write(out)
