@@ -33,6 +33,7 @@ target_app = typer.Typer(
     help="Where the company and each department must, should or must not be.",
     epilog="Examples:\n\n\b\n  smo inventory target set linkedin --owner company --required must\n"
     "  smo inventory target set tiktok --owner dept:hr --required should --why 'recruitment'\n"
+    "  smo inventory target import targets.csv\n"
     "  smo inventory target list -f json",
 )
 app.add_typer(target_app, name="target")
@@ -244,6 +245,22 @@ def set_target(
                                           why=why)
     emit_one(target, fmt=fmt, message=f"Target: {target.owner} {target.required} be on "
              f"{target.platform}.")
+
+
+@target_app.command("import")
+def import_targets(
+    ctx: typer.Context,
+    csv_file: Annotated[Path, typer.Argument(help="CSV with platform, owner, required, why.",
+                                             dir_okay=False)],
+) -> None:
+    """Set many targets from CSV; a bad row stops the whole import."""
+    from smo_cli.render.output import say
+    from smo_cli.services import inventory_gap
+
+    context = get_app(ctx)
+    with context.transaction() as session:
+        count = inventory_gap.import_targets(session, context.workspace().settings, csv_file)
+    say(f"Set {count} targets from {csv_file.name}.")
 
 
 @target_app.command("list")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
@@ -20,6 +21,7 @@ from smo_cli.db.models import (
 )
 from smo_cli.db.types import utcnow
 from smo_cli.errors import InvalidData, NotFound
+from smo_cli.services.csv_files import read_csv, row_error
 from smo_cli.services.inventory import normalise_owner
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -41,12 +43,17 @@ class Gap:
     last_post: datetime | None = None    # for dormant accounts
 
 
-def set_target(session: Session, settings: Settings, *, platform: Platform, owner: str,
-               required: Requirement, why: str | None) -> PresenceTarget:
+def _target_scope(settings: Settings, owner: str) -> str:
     scope = normalise_owner(settings, owner)
     if "@" in scope:
         raise InvalidData("targets are for the company or a department, not for one person",
                           hint="use --owner company or --owner dept:<key>")
+    return scope
+
+
+def set_target(session: Session, settings: Settings, *, platform: Platform, owner: str,
+               required: Requirement, why: str | None) -> PresenceTarget:
+    scope = _target_scope(settings, owner)
     target = session.scalars(select(PresenceTarget).where(
         PresenceTarget.platform == platform.value, PresenceTarget.owner == scope)).first()
     if target is None:
@@ -57,6 +64,32 @@ def set_target(session: Session, settings: Settings, *, platform: Platform, owne
     target.updated_at = utcnow()
     session.flush()
     return target
+
+
+def import_targets(session: Session, settings: Settings, path: Path) -> int:
+    """Set targets from CSV (platform, owner, required, why); a bad row imports nothing."""
+    rows = read_csv(path, aliases={}, required=("platform", "required"))
+    parsed: list[tuple[Platform, str, Requirement, str | None]] = []
+    for row in rows:
+        try:
+            platform = Platform(row.get("platform").lower())
+        except ValueError:
+            raise row_error(path, row, "platform", f"unknown platform {row.get('platform')!r}") \
+                from None
+        try:
+            required = Requirement(row.get("required").lower())
+        except ValueError:
+            raise row_error(path, row, "required", f"{row.get('required')!r} is not must, "
+                            "should or must-not") from None
+        owner = row.get("owner") or "company"
+        try:
+            _target_scope(settings, owner)
+        except InvalidData as exc:
+            raise row_error(path, row, "owner", exc.message) from None
+        parsed.append((platform, owner, required, row.get("why") or None))
+    for platform, owner, required, why in parsed:
+        set_target(session, settings, platform=platform, owner=owner, required=required, why=why)
+    return len(parsed)
 
 
 def list_targets(session: Session) -> list[PresenceTarget]:

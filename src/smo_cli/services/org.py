@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,16 +138,19 @@ def _validated(session: Session, settings: Settings, data: PersonInput,
 def import_people(session: Session, settings: Settings, path: Path) -> ImportSummary:
     """Upsert people by e-mail from CSV; any bad row raises before anything is written."""
     rows = read_csv(path, aliases=PEOPLE_COLUMNS, required=("name", "email"))
-    emails_in_file = Counter(r.get("email").lower() for r in rows)
+    emails_in_file = {r.get("email").lower() for r in rows}
+    seen: set[str] = set()
     validated: list[PersonInput] = []
     for row in rows:
-        if emails_in_file[row.get("email").lower()] > 1:
-            raise row_error(path, row, "email", f"{row.get('email')} appears twice in the file")
+        email = row.get("email").lower()
+        if email in seen:
+            raise row_error(path, row, "email", f"{email} appears twice in the file")
+        seen.add(email)
         data = PersonInput(email=row.get("email"), name=row.get("name"),
                            department=row.get("department"), role=row.get("role"),
                            manager=row.get("manager"))
         try:
-            validated.append(_validated(session, settings, data, set(emails_in_file)))
+            validated.append(_validated(session, settings, data, emails_in_file))
         except FieldProblem as exc:
             raise row_error(path, row, exc.column, exc.problem) from None
     return _upsert(session, validated)
