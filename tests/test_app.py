@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -77,7 +78,7 @@ def test_python_dash_m_runs_the_cli() -> None:
     assert result.stdout.startswith("smo ")
 
 
-def test_expected_error_is_one_line_on_stderr_with_its_exit_code(run: Run, tmp_path) -> None:
+def test_expected_error_is_one_line_on_stderr_with_its_exit_code(run: Run, tmp_path: Path) -> None:
     result = run("-w", str(tmp_path / "nowhere"), "config", "show")
     assert result.exit_code == 3
     assert result.stdout == ""
@@ -86,7 +87,7 @@ def test_expected_error_is_one_line_on_stderr_with_its_exit_code(run: Run, tmp_p
     assert "Traceback" not in result.stderr
 
 
-def test_debug_shows_the_exception_instead(run: Run, tmp_path) -> None:
+def test_debug_shows_the_exception_instead(run: Run, tmp_path: Path) -> None:
     from smo_cli.errors import NotFound
 
     with pytest.raises(NotFound):

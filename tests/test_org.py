@@ -55,7 +55,8 @@ def test_bad_row_names_line_and_column_and_imports_nothing(run: Run, tmp_path: P
                   "Bad Person,not-an-address,it\n")
     result = run("org", "people", "import", str(path))
     assert result.exit_code == 5
-    assert f"{path}: line 3, column email: 'not-an-address' is not an e-mail address" in result.stderr
+    expected = f"{path}: line 3, column email: 'not-an-address' is not an e-mail address"
+    assert expected in result.stderr
     assert run("org", "people", "list", "-f", "json").json() == []
 
 

@@ -77,8 +77,8 @@ def test_discovery_falls_back_to_user_data_folder(tmp_path: Path,
     assert find_workspace_root(None, {}, empty) == data
 
 
-def test_discovery_without_any_workspace_says_how_to_make_one(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_discovery_without_any_workspace_says_how_to_make_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("smo_cli.config.user_data_dir", lambda: tmp_path / "none")
     with pytest.raises(NotFound, match="smo init"):
         find_workspace_root(None, {}, tmp_path)

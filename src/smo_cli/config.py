@@ -31,6 +31,14 @@ DepartmentKey = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_lengt
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 
 
+def _languages(*codes: Language) -> list[Language]:
+    return list(codes)
+
+
+def _weekdays(*days: Weekday) -> list[Weekday]:
+    return list(days)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -41,7 +49,8 @@ class Organisation(_Strict):
     sector: str | None = None
     website: str | None = None
     country: str = Field(default="NL", pattern=r"^[A-Z]{2}$")
-    languages: list[Language] = Field(default_factory=lambda: ["nl", "en"], min_length=1)
+    languages: list[Language] = Field(default_factory=lambda: _languages("nl", "en"),
+                                      min_length=1)
 
 
 class Department(_Strict):
@@ -53,7 +62,8 @@ class Department(_Strict):
 
 class BusinessHours(_Strict):
     timezone: str = "Europe/Amsterdam"
-    days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    days: list[Weekday] = Field(
+        default_factory=lambda: _weekdays("mon", "tue", "wed", "thu", "fri"))
     start: time = time(9, 0)
     end: time = time(17, 0)
 
@@ -188,7 +198,7 @@ def read_yaml(path: Path) -> Any:
         raise NotFound(f"{path} does not exist") from None
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""

@@ -1,4 +1,4 @@
-"""The per-invocation context: workspace, database and flags, built lazily and injectable in tests."""
+"""The per-invocation context: workspace, database and flags; built lazily, injectable in tests."""
 
 from __future__ import annotations
 

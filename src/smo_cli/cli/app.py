@@ -52,7 +52,7 @@ class LazyGroup(TyperGroup):
             self._loaded[cmd_name] = loaded
         return self._loaded[cmd_name]
 
-    def format_commands(self, ctx: Any, formatter: Any) -> None:
+    def format_commands(self, ctx: Any, formatter: Any) -> None:  # noqa: ARG002
         rows = [(name, help_text) for name, (_, help_text) in COMMAND_GROUPS.items()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
@@ -123,7 +123,7 @@ def root(
                      file_okay=False),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
-    version: Annotated[
+    version: Annotated[  # noqa: ARG001 - handled by its eager callback
         bool,
         typer.Option("--version", callback=_show_version, is_eager=True,
                      help="Show the version and exit."),

@@ -11,7 +11,8 @@ from smo_cli.render.output import OutputFormat
 app = typer.Typer(
     rich_markup_mode=None, no_args_is_help=True,
     help="Database schema: status and upgrade (migrations also apply themselves on first use).",
-    epilog="Examples:\n\n\b\n  smo db status\n  SMO_DATABASE_URL=postgresql://smo@db/smo smo db upgrade",
+    epilog="Examples:\n\n\b\n  smo db status\n"
+    "  SMO_DATABASE_URL=postgresql://smo@db/smo smo db upgrade",
 )
 
 

@@ -20,7 +20,9 @@ def init_workspace(
         Path | None, typer.Argument(help="Folder for the workspace (default: --workspace, "
                                     "$SMO_WORKSPACE or the current folder).", file_okay=False)
     ] = None,
-    org: Annotated[str, typer.Option("--org", help="Organisation name.", prompt="Organisation")] = "",
+    org: Annotated[
+        str, typer.Option("--org", help="Organisation name.", prompt="Organisation")
+    ] = "",
     lang: Annotated[str, typer.Option("--lang", "-l", help="Language of smo.yaml's comments and "
                                       "default document language: nl or en.")] = "en",
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing smo.yaml.")] = False,

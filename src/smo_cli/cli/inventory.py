@@ -56,6 +56,14 @@ class DocumentFormat(StrEnum):
     html = "html"
 
 
+def _prompt_platform() -> Platform:
+    answer = typer.prompt(f"Platform ({', '.join(p.value for p in Platform)})")
+    try:
+        return Platform(answer.strip().lower())
+    except ValueError:
+        raise UsageError(f"unknown platform {answer!r}") from None
+
+
 def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
@@ -69,7 +77,9 @@ def add_account(
     url: Annotated[str | None, typer.Option("--url", help="Profile URL.")] = None,
     owner: OwnerOpt = None,
     kind: KindOpt = None,
-    purpose: Annotated[str | None, typer.Option("--purpose", help="What the account is for.")] = None,
+    purpose: Annotated[
+        str | None, typer.Option("--purpose", help="What the account is for.")
+    ] = None,
     custodian: Annotated[str | None, typer.Option(
         "--custodian", help="Who holds the login (e-mail).")] = None,
     two_factor: Annotated[bool | None, typer.Option(
@@ -93,7 +103,7 @@ def add_account(
     if platform is None:
         if not interactive:
             raise UsageError("cannot tell the platform from the handle", hint="pass --platform")
-        platform = Platform(typer.prompt("Platform", type=typer.Choice([p.value for p in Platform])))
+        platform = _prompt_platform()
     owner = owner or ("company" if not interactive else typer.prompt("Owner (company, dept:<key> "
                                                                    "or e-mail)", default="company"))
     if interactive and inventory.default_kind(owner) is AccountKind.official and kind in (
@@ -329,12 +339,19 @@ def check_accounts(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Fetch public facts (followers, posts, last post, reachability) and store a snapshot."""
-    from smo_cli.render.output import emit_rows, note
-    from smo_cli.services.inventory_check import check_accounts as run_checks
+    from smo_cli.render.output import emit_rows, note, progress
+    from smo_cli.services import inventory_check
 
     context = get_app(ctx)
+    settings = context.workspace().settings.inventory
+    # Read, fetch outside any transaction, then write: the database stays unlocked while the
+    # network is slow, so cron jobs writing at the same time are not blocked.
+    with context.reading() as session:
+        targets = inventory_check.accounts_to_check(session, account_id=account)
+    with progress(len(targets), "Checking accounts") as advance:
+        results = inventory_check.fetch_checks(targets, settings, on_done=lambda _: advance())
     with context.transaction() as session:
-        outcomes = run_checks(session, context.workspace().settings, account_id=account)
+        outcomes = inventory_check.record_checks(session, results, settings)
     emit_rows(outcomes, fmt=fmt, columns=["account_id", "platform", "handle", "status",
                                           "followers", "posts", "last_post_at", "dormant",
                                           "detail"],

@@ -23,7 +23,7 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
-    except Exception:  # noqa: BLE001 - SQLAlchemy raises ArgumentError and ValueError here
+    except Exception:
         raise InvalidData("database URL is not valid", hint="e.g. sqlite:///smo.db or "
                           "postgresql+psycopg://user@host/db") from None
     if parsed.get_backend_name() == "sqlite":

@@ -15,7 +15,7 @@ def utcnow() -> datetime:
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """An aware UTC datetime on every backend (SQLite stores no zone; we store UTC and add it back)."""
+    """An aware UTC datetime on every backend (SQLite keeps no zone: store UTC, add it back)."""
 
     impl = DateTime
     cache_ok = True

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from smo_cli.errors import InvalidData, NotFound
 from smo_cli.render.markdown import md_escape
 
+
 def builtin_templates_dir() -> Path:
     """Templates shipped in the wheel, or the repository's top-level folder in a source checkout."""
     packaged = Path(str(resources.files("smo_cli") / "templates"))

@@ -9,7 +9,8 @@ import csv
 import dataclasses
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from enum import Enum, StrEnum
 from typing import Any, TextIO
@@ -150,3 +151,22 @@ def error(text: str, hint: str | None = None) -> None:
     if sys.stderr.isatty():
         line = f"\x1b[31m{line}\x1b[0m"
     sys.stderr.write(line + "\n")
+
+
+@contextmanager
+def progress(total: int, label: str) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr when it is a terminal; silent otherwise (cron, pipes, tests)."""
+    if not sys.stderr.isatty() or total <= 1:
+        yield lambda: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=_stderr_console(), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda: bar.advance(task)
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)

@@ -79,6 +79,6 @@ def write_csv(out: io.TextIOBase | Path, header: Sequence[str],
 
     if isinstance(out, Path):
         with out.open("w", encoding="utf-8", newline="") as stream:
-            _write(stream)  # type: ignore[arg-type]
+            _write(stream)
     else:
         _write(out)

@@ -77,7 +77,7 @@ def _split(url: str) -> tuple[str, str, str, str]:
     host = (parts.hostname or "").lower()
     if parts.port:
         host = f"{host}:{parts.port}"
-    if not host or "." not in host and ":" not in host and host != "localhost":
+    if not host or ("." not in host and ":" not in host and host != "localhost"):
         raise InvalidData(f"{url!r} is not a web address")
     return parts.scheme.lower(), host, parts.path, parts.query
 
@@ -101,7 +101,7 @@ def _mastodon(handle: str, url: str | None) -> Identity:
         full = _MASTODON.match(handle)
         bare = _AT_NAME.match(handle)
         if full:
-            user, server = full.group(1), full.group(2).lower() if not server else server
+            user, server = full.group(1), server or full.group(2).lower()
         elif bare and server:
             user = bare.group(1)
         else:
@@ -115,7 +115,7 @@ def _mastodon(handle: str, url: str | None) -> Identity:
 def _bluesky(handle: str, url: str | None) -> Identity:
     actor = handle.lstrip("@")
     if url:
-        scheme, host, path, _ = _split(url)
+        _, host, path, _ = _split(url)
         match = re.match(r"^/profile/([^/]+)/?$", path)
         if not _host_matches(host, PLATFORM_HOSTS[Platform.bluesky]) or not match:
             raise InvalidData(f"{url!r} is not a Bluesky profile URL",

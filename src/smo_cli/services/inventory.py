@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Subquery, func, or_, select
 from sqlmodel import Session, col
 
-from smo_cli.config import Settings
-from smo_cli.db.models import Account, AccountKind, AccountSnapshot, Person, Platform
+from smo_cli.config import InventorySettings, Settings
+from smo_cli.db.models import Account, AccountKind, AccountSnapshot, Person, Platform, table_of
 from smo_cli.db.types import utcnow
 from smo_cli.errors import AlreadyExists, Conflict, InvalidData, NotFound
 from smo_cli.services.csv_files import FieldProblem, read_csv, row_error, write_csv
@@ -111,7 +111,8 @@ def _clean(settings: Settings, data: AccountInput) -> dict[str, Any]:
 
 
 def find_account(session: Session, platform: str, handle: str) -> Account | None:
-    query = select(Account).where(Account.platform == platform, Account.handle == handle)
+    query = select(Account).where(col(Account.platform) == platform,
+                                  col(Account.handle) == handle)
     return session.scalars(query).first()
 
 
@@ -190,20 +191,46 @@ def _as_input(account: Account) -> AccountInput:
         notes=account.notes)
 
 
+def newest_snapshot_ids() -> Subquery:
+    """(account_id, snapshot_id) of each account's newest snapshot, by check time then id."""
+    rank = func.row_number().over(
+        partition_by=col(AccountSnapshot.account_id),
+        # The id breaks ties between two snapshots taken in the same instant.
+        order_by=(col(AccountSnapshot.checked_at).desc(), col(AccountSnapshot.id).desc()),
+    ).label("rank")
+    ranked = select(col(AccountSnapshot.account_id).label("account_id"),
+                    col(AccountSnapshot.id).label("snapshot_id"), rank).subquery()
+    return select(ranked.c.account_id, ranked.c.snapshot_id).where(ranked.c.rank == 1).subquery()
+
+
+def latest_snapshots(session: Session) -> dict[int, AccountSnapshot]:
+    """The newest snapshot of every account that has one, by account id (one query)."""
+    newest = newest_snapshot_ids()
+    statement = select(AccountSnapshot).join(newest,
+                                             newest.c.snapshot_id == col(AccountSnapshot.id))
+    return {snapshot.account_id: snapshot for snapshot in session.scalars(statement)}
+
+
+def is_dormant(last_post_at: datetime | None, now: datetime, settings: InventorySettings) -> bool:
+    """True when the newest post is older than `dormant_after_days`; unknown is not dormant."""
+    if last_post_at is None:
+        return False
+    return last_post_at < now - timedelta(days=settings.dormant_after_days)
+
+
 def list_accounts(session: Session, *, platform: str | None = None, owner: str | None = None,
                   kind: str | None = None, department: str | None = None,
                   limit: int | None = None) -> list[dict[str, Any]]:
     """Accounts as plain rows (fast even for tens of thousands), with the last known post date."""
-    account = Account.__table__.c  # type: ignore[attr-defined]
-    snapshot = AccountSnapshot.__table__.c  # type: ignore[attr-defined]
-    newest = (select(func.max(snapshot.id)).where(snapshot.account_id == account.id)
-              .correlate(Account.__table__).scalar_subquery())  # type: ignore[arg-type]
+    accounts, snapshots = table_of(Account), table_of(AccountSnapshot)
+    account, snapshot = accounts.c, snapshots.c
+    newest = newest_snapshot_ids()
     query = (
         select(account.id, account.platform, account.handle, account.owner, account.kind,
                account.custodian, account.two_factor, snapshot.last_post_at.label("last_post"),
                account.url)
-        .select_from(Account.__table__.outerjoin(  # type: ignore[attr-defined]
-            AccountSnapshot.__table__, snapshot.id == newest))
+        .select_from(accounts.outerjoin(newest, newest.c.account_id == account.id)
+                     .outerjoin(snapshots, snapshot.id == newest.c.snapshot_id))
         .order_by(account.platform, account.handle)
     )
     if platform:
@@ -213,7 +240,7 @@ def list_accounts(session: Session, *, platform: str | None = None, owner: str |
     if kind:
         query = query.where(account.kind == kind)
     if department:
-        members = select(Person.email).where(Person.department == department.lower())
+        members = select(col(Person.email)).where(col(Person.department) == department.lower())
         query = query.where(or_(account.owner == f"dept:{department.lower()}",
                                 account.owner.in_(members)))
     if limit:
@@ -261,8 +288,8 @@ def import_accounts(session: Session, settings: Settings, path: Path) -> ImportS
         elif all(getattr(account, k) == v for k, v in values.items()):
             unchanged += 1
         else:
-            for key, value in values.items():
-                setattr(account, key, value)
+            for column, value in values.items():
+                setattr(account, column, value)
             account.updated_at = utcnow()
             updated += 1
     session.flush()
@@ -303,8 +330,9 @@ def describe_account(session: Session, reference: str | int) -> dict[str, Any]:
     """An account's fields and its newest check, for `inventory show`."""
     account = get_account(session, reference)
     snapshot = session.scalars(select(AccountSnapshot)
-                               .where(AccountSnapshot.account_id == account.id)
-                               .order_by(col(AccountSnapshot.id).desc()).limit(1)).first()
+                               .where(col(AccountSnapshot.account_id) == account.id)
+                               .order_by(col(AccountSnapshot.checked_at).desc(),
+                                         col(AccountSnapshot.id).desc()).limit(1)).first()
     record: dict[str, Any] = {"id": account.id,
                               **{c: getattr(account, c) for c in CSV_COLUMNS},
                               "added_at": account.added_at, "updated_at": account.updated_at}

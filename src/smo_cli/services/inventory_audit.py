@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from smo_cli.config import Workspace
-from smo_cli.db.models import Account, AccountSnapshot, Person
+from smo_cli.db.models import Account, Person
 from smo_cli.db.types import utcnow
 from smo_cli.errors import InvalidData
 from smo_cli.render.documents import markdown_to_html, render
+from smo_cli.services.inventory import latest_snapshots
 from smo_cli.services.inventory_gap import Gap, find_gaps, list_targets
 
 LANGUAGES = ("nl", "en")
@@ -32,7 +33,7 @@ def audit_context(session: Session, workspace: Workspace, *, lang: str,
             by_account[gap.account_id].append(gap)
     names = {p.email: p.name for p in session.scalars(select(Person)).all()}
     departments = {f"dept:{d.key}": d.name for d in settings.departments}
-    snapshots = _newest_snapshots(session)
+    snapshots = latest_snapshots(session)
     accounts = []
     for account in session.scalars(select(Account).order_by(
             col(Account.owner), col(Account.platform), col(Account.handle))).all():
@@ -69,11 +70,6 @@ def audit_context(session: Session, workspace: Workspace, *, lang: str,
             "checked": sum(1 for a in accounts if a["checked_at"] is not None),
         },
     }
-
-
-def _newest_snapshots(session: Session) -> dict[int, AccountSnapshot]:
-    rows = session.scalars(select(AccountSnapshot).order_by(col(AccountSnapshot.id))).all()
-    return {s.account_id: s for s in rows}
 
 
 def build_audit(session: Session, workspace: Workspace, *, lang: str | None = None,

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from smo_cli.config import Settings
 from smo_cli.db.models import (
     Account,
     AccountKind,
-    AccountSnapshot,
     Person,
     Platform,
     PresenceTarget,
@@ -22,7 +21,7 @@ from smo_cli.db.models import (
 from smo_cli.db.types import utcnow
 from smo_cli.errors import InvalidData, NotFound
 from smo_cli.services.csv_files import read_csv, row_error
-from smo_cli.services.inventory import normalise_owner
+from smo_cli.services.inventory import is_dormant, latest_snapshots, normalise_owner
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 # Kinds that count as being present for a scope (a dormant or fake account is not presence).
@@ -55,7 +54,8 @@ def set_target(session: Session, settings: Settings, *, platform: Platform, owne
                required: Requirement, why: str | None) -> PresenceTarget:
     scope = _target_scope(settings, owner)
     target = session.scalars(select(PresenceTarget).where(
-        PresenceTarget.platform == platform.value, PresenceTarget.owner == scope)).first()
+        col(PresenceTarget.platform) == platform.value,
+        col(PresenceTarget.owner) == scope)).first()
     if target is None:
         target = PresenceTarget(platform=platform.value, owner=scope, required=required.value)
         session.add(target)
@@ -101,21 +101,13 @@ def remove_target(session: Session, settings: Settings, *, platform: Platform,
                   owner: str) -> PresenceTarget:
     scope = normalise_owner(settings, owner)
     target = session.scalars(select(PresenceTarget).where(
-        PresenceTarget.platform == platform.value, PresenceTarget.owner == scope)).first()
+        col(PresenceTarget.platform) == platform.value,
+        col(PresenceTarget.owner) == scope)).first()
     if target is None:
         raise NotFound(f"no target for {platform.value} and {scope}")
     session.delete(target)
     session.flush()
     return target
-
-
-def latest_post_dates(session: Session) -> dict[int, datetime | None]:
-    """Newest known last-post date per checked account (from its newest snapshot)."""
-    newest = (select(func.max(AccountSnapshot.id))
-              .group_by(col(AccountSnapshot.account_id)).scalar_subquery())
-    rows = session.execute(select(AccountSnapshot.account_id, AccountSnapshot.last_post_at)
-                           .where(col(AccountSnapshot.id).in_(newest)))
-    return {account_id: last_post for account_id, last_post in rows}
 
 
 def find_gaps(session: Session, settings: Settings, *, department: str | None = None,
@@ -124,8 +116,7 @@ def find_gaps(session: Session, settings: Settings, *, department: str | None = 
     now = now or utcnow()
     people = {p.email: p.department for p in session.scalars(select(Person)).all()}
     accounts = list(session.scalars(select(Account)).all())
-    last_posts = latest_post_dates(session)
-    dormant_before = now - timedelta(days=settings.inventory.dormant_after_days)
+    snapshots = latest_snapshots(session)
     gaps: list[Gap] = []
 
     def scope_of(account: Account) -> str:
@@ -137,12 +128,13 @@ def find_gaps(session: Session, settings: Settings, *, department: str | None = 
     present: set[tuple[str, str]] = set()
     for account in accounts:
         scope = scope_of(account)
-        last_post = last_posts.get(account.id or 0)
-        is_dormant = account.kind == AccountKind.dormant.value or (
-            last_post is not None and last_post < dormant_before)
-        if account.kind in PRESENT_KINDS and not is_dormant:
+        snapshot = snapshots.get(account.id or 0)
+        last_post = snapshot.last_post_at if snapshot else None
+        dormant = account.kind == AccountKind.dormant.value or is_dormant(
+            last_post, now, settings.inventory)
+        if account.kind in PRESENT_KINDS and not dormant:
             present.add((scope, account.platform))
-        gaps.extend(_account_findings(settings, account, scope, people, is_dormant, last_post))
+        gaps.extend(_account_findings(settings, account, scope, people, dormant, last_post))
 
     for target in list_targets(session):
         exists = (target.owner, target.platform) in present

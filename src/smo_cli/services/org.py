@@ -164,7 +164,8 @@ def _upsert(session: Session, people: list[PersonInput]) -> ImportSummary:
                   "manager_email": data.manager}
         person = existing.get(data.email)
         if person is None:
-            session.add(Person(email=data.email, **fields))
+            session.add(Person(email=data.email, name=data.name, department=data.department,
+                               role=data.role, manager_email=data.manager))
             created += 1
         elif all(getattr(person, k) == v for k, v in fields.items()):
             unchanged += 1

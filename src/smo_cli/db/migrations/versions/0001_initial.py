@@ -8,8 +8,8 @@ Create Date: 2026-11-27
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 from smo_cli.db.types import UTCDateTime
 
@@ -17,8 +17,6 @@ revision: str = "0001_initial"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-AutoString = sqlmodel.sql.sqltypes.AutoString
 
 
 def upgrade() -> None:
