@@ -97,3 +97,26 @@ def test_debug_shows_the_exception_instead(run: Run, tmp_path: Path) -> None:
 def test_unknown_command_is_a_usage_error(run: Run) -> None:
     result = run("nonsense")
     assert result.exit_code == 2
+
+
+def test_a_bug_is_one_line_with_a_hint_and_exit_one(run: Run,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr("smo_cli.services.org.list_departments", broken)
+    result = run("org", "departments")
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1
+    assert "internal error: ZeroDivisionError: division by zero" in result.stderr
+    assert "--debug" in result.stderr
+
+
+def test_ctrl_c_exits_130(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("smo_cli.services.org.list_departments", interrupted)
+    result = run("org", "departments")
+    assert result.exit_code == 130
+    assert "interrupted" in result.stderr

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Run
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "acme"
@@ -178,3 +180,23 @@ def test_account_owned_by_unknown_person_is_flagged(run: Run) -> None:
     run("inventory", "add", "@someone", "-p", "x", "--owner", "left@acme.nl")
     gaps = run("inventory", "gap", "-f", "json").json()
     assert [g["finding"] for g in gaps] == ["unknown-owner"]
+
+
+def test_add_on_a_terminal_asks_for_what_is_missing(run: Run,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("smo_cli.cli.inventory._interactive", lambda: True)
+    answers = "@acme\nthreads\ncompany\nsanne@acme.nl\ny\n"
+    result = run("inventory", "add", input=answers)
+    assert result.exit_code == 0, result.stderr
+    account = run("inventory", "show", "@acme", "-f", "json").json()
+    assert account["platform"] == "threads"
+    assert account["custodian"] == "sanne@acme.nl"
+    assert account["two_factor"] is True
+
+
+def test_unknown_platform_typed_at_the_prompt_is_a_usage_error(
+        run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("smo_cli.cli.inventory._interactive", lambda: True)
+    result = run("inventory", "add", "@acme", input="myspace\n")
+    assert result.exit_code == 2
+    assert "unknown platform 'myspace'" in result.stderr

@@ -20,8 +20,8 @@ def _mastodon_account(last_status_at: str) -> dict[str, object]:
 
 def test_check_stores_snapshot_shown_by_list_show_and_gap(run: Run, httpserver: HTTPServer) -> None:
     old = (datetime.now(UTC) - timedelta(days=200)).date().isoformat()
-    httpserver.expect_request("/api/v1/accounts/lookup", query_string="acct=acme").respond_with_json(
-        _mastodon_account(old))
+    lookup = httpserver.expect_request("/api/v1/accounts/lookup", query_string="acct=acme")
+    lookup.respond_with_json(_mastodon_account(old))
     httpserver.expect_request("/gone").respond_with_data("nope", status=404)
     mastodon = run("inventory", "add", httpserver.url_for("/@acme"), "-p", "mastodon",
                    "--custodian", "sanne@acme.nl", "--2fa", "-f", "json").json()
