@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlmodel import Session, create_engine
 
 from smo_cli.errors import InvalidData
@@ -20,19 +21,28 @@ WRITER_OPTION = "smo_writer"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
+URL_HINT = "e.g. sqlite:////path/smo.db or postgresql://user@host/db"
+
+
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
-    except Exception:
-        raise InvalidData("database URL is not valid", hint="e.g. sqlite:///smo.db or "
-                          "postgresql+psycopg://user@host/db") from None
+    except (ArgumentError, ValueError):
+        raise InvalidData("database URL is not valid", hint=URL_HINT) from None
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine)
         return engine
-    if parsed.drivername == "postgresql":
-        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername != "postgresql+psycopg":
+        raise InvalidData(f"unsupported database {parsed.drivername!r}",
+                          hint="smo works with SQLite and PostgreSQL (psycopg); " + URL_HINT)
+    try:
+        return create_engine(parsed, pool_pre_ping=True)
+    except ImportError:
+        raise InvalidData("the PostgreSQL driver is not installed",
+                          hint="pip install 'smo-cli[postgres]'") from None
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -7,11 +7,14 @@ the database is behind (a new workspace, or an upgraded smo).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from smo_cli.db.engine import WRITER_OPTION
+from smo_cli.errors import InvalidData
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -49,12 +52,36 @@ def ensure_schema(engine: Engine) -> bool:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate in one writer transaction (BEGIN IMMEDIATE on SQLite, so processes opening a new
+    workspace at once queue instead of failing).
+
+    On SQLite, foreign keys are off while migrating: a batch migration rebuilds a table by
+    dropping it, which would otherwise cascade-delete the rows of every child table. The keys
+    are checked before commit instead.
+    """
     from alembic import command
 
-    with engine.begin() as connection:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        # On the driver connection: through SQLAlchemy it would open a transaction, and SQLite
+        # ignores this pragma inside one.
+        raw: Any = connection.connection.driver_connection
+        if sqlite:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            writer = connection.execution_options(**{WRITER_OPTION: True})
+            with writer.begin():
+                config = alembic_config()
+                config.attributes["connection"] = writer
+                command.upgrade(config, revision)
+                if sqlite:
+                    broken = writer.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise InvalidData(f"migration to {revision} left {len(broken)} rows "
+                                          "pointing at missing parents; nothing was changed")
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 def status(engine: Engine) -> SchemaStatus:
@@ -65,7 +92,7 @@ def status(engine: Engine) -> SchemaStatus:
     head = script.get_current_head() or HEAD_REVISION
     pending = [
         rev.revision
-        for rev in reversed(list(script.walk_revisions(head, current or "base")))
+        for rev in reversed(list(script.walk_revisions(current or "base", head)))
         if rev.revision != current
     ]
     return SchemaStatus(current=current, head=head, pending=pending)
