@@ -7,6 +7,7 @@ as a traceback only with `--debug`.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 from pathlib import Path
@@ -50,6 +51,10 @@ class LazyGroup(TyperGroup):
             loaded = typer.main.get_command(module.app)
             loaded.name = cmd_name
             self._loaded[cmd_name] = loaded
+            # Everything imported so far lives as long as the process: move it out of the
+            # cyclic collector's sight, so building thousands of rows does not make it rescan
+            # SQLAlchemy's and pydantic's object graphs (about 100 ms on a 10,000-row list).
+            gc.freeze()
         return self._loaded[cmd_name]
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:  # noqa: ARG002

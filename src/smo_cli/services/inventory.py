@@ -245,7 +245,9 @@ def list_accounts(session: Session, *, platform: str | None = None, owner: str |
                                 account.owner.in_(members)))
     if limit:
         query = query.limit(limit)
-    return [dict(row._mapping) for row in session.execute(query)]
+    result = session.execute(query)
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
 
 
 def export_accounts(session: Session, out: TextIO | Path) -> int:
