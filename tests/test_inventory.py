@@ -200,3 +200,57 @@ def test_unknown_platform_typed_at_the_prompt_is_a_usage_error(
     result = run("inventory", "add", "@acme", input="myspace\n")
     assert result.exit_code == 2
     assert "unknown platform 'myspace'" in result.stderr
+
+
+def test_import_with_fewer_columns_updates_only_those(run: Run, tmp_path: Path) -> None:
+    run("inventory", "add", "@acmenl", "-p", "x", "--kind", "dormant", "--custodian",
+        "it@acme.nl", "--purpose", "Nieuws", "--created", "2015-03-01")
+    short = tmp_path / "short.csv"
+    short.write_text("platform,handle,two_factor\nx,@acmenl,yes\n")
+    assert "1 updated" in run("inventory", "import", str(short)).stdout
+    account = run("inventory", "show", "@acmenl", "-f", "json").json()
+    assert account["two_factor"] is True
+    assert (account["kind"], account["custodian"], account["purpose"], account["created"]) == (
+        "dormant", "it@acme.nl", "Nieuws", "2015-03-01")
+
+
+def test_blank_kind_in_an_update_keeps_the_kind(run: Run, tmp_path: Path) -> None:
+    run("inventory", "add", "@acmenl", "-p", "x", "--kind", "dormant")
+    path = tmp_path / "kind.csv"
+    path.write_text("platform,handle,kind,notes\nx,@acmenl,,closed in 2026\n")
+    run("inventory", "import", str(path))
+    account = run("inventory", "show", "@acmenl", "-f", "json").json()
+    assert (account["kind"], account["notes"]) == ("dormant", "closed in 2026")
+
+
+def test_people_import_with_fewer_columns_keeps_the_others(run: Run, tmp_path: Path) -> None:
+    run("org", "people", "add", "jan@acme.nl", "--name", "Jan", "--dept", "sales", "--role",
+        "Accountmanager")
+    path = tmp_path / "names.csv"
+    path.write_text("name,email\nJan Jansen,jan@acme.nl\n")
+    assert "1 updated" in run("org", "people", "import", str(path)).stdout
+    jan = run("org", "people", "show", "jan@acme.nl", "-f", "json").json()
+    assert (jan["name"], jan["department"], jan["role"]) == ("Jan Jansen", "sales",
+                                                             "Accountmanager")
+
+
+def test_account_without_owner_is_reported_and_meets_no_target(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "found.csv"
+    path.write_text("platform,handle,owner\ninstagram,@acme_official,\n")
+    run("inventory", "import", str(path))
+    run("inventory", "target", "set", "instagram", "--required", "must")
+    account = run("inventory", "show", "@acme_official", "-f", "json").json()
+    assert (account["owner"], account["kind"]) == ("", "unknown")
+    found = {(g["finding"], g["account"]) for g in run("inventory", "gap", "-f", "json").json()}
+    assert found == {("no-owner", "@acme_official"), ("missing", None)}
+
+
+def test_personal_accounts_neither_meet_nor_break_company_targets(run: Run) -> None:
+    run("org", "people", "add", "piet@acme.nl", "--name", "Piet")        # no department
+    run("inventory", "add", "@piet", "-p", "x", "--owner", "piet@acme.nl")
+    run("inventory", "add", "@piet_insta", "-p", "instagram", "--owner", "piet@acme.nl")
+    run("inventory", "target", "set", "x", "--required", "must")
+    run("inventory", "target", "set", "instagram", "--required", "must-not")
+    found = {(g["scope"], g["platform"], g["finding"])
+             for g in run("inventory", "gap", "-f", "json").json()}
+    assert found == {("company", "x", "missing")}

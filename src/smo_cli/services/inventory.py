@@ -47,9 +47,14 @@ class ImportSummary:
     unchanged: int
 
 
+NO_OWNER = ""
+
+
 def normalise_owner(settings: Settings, owner: str | None) -> str:
-    """`company`, `dept:<key>` (a department in smo.yaml) or a person's e-mail."""
-    value = (owner or "company").strip()
+    """`company`, `dept:<key>` (a department in smo.yaml), a person's e-mail, or no owner ("")."""
+    value = (owner or "").strip()
+    if value.lower() in ("", "none", "-"):
+        return NO_OWNER
     if value.lower() == "company":
         return "company"
     if value.lower().startswith("dept:"):
@@ -63,6 +68,8 @@ def normalise_owner(settings: Settings, owner: str | None) -> str:
 
 
 def default_kind(owner: str) -> AccountKind:
+    if owner == NO_OWNER:
+        return AccountKind.unknown
     return AccountKind.employee_professional if "@" in owner else AccountKind.official
 
 
@@ -271,6 +278,7 @@ def import_accounts(session: Session, settings: Settings, path: Path) -> ImportS
     rows = read_csv(path, aliases={"2fa": "two_factor", "two-factor": "two_factor"},
                     required=("platform",))
     cleaned: dict[tuple[str, str], dict[str, Any]] = {}
+    blank_kind: set[tuple[str, str]] = set()
     for row in rows:
         try:
             data = _row_input(row.get)
@@ -281,16 +289,27 @@ def import_accounts(session: Session, settings: Settings, path: Path) -> ImportS
         if key in cleaned:
             raise row_error(path, row, "handle", f"{key[1]} on {key[0]} appears twice in the file")
         cleaned[key] = values
+        if data.kind is None:
+            blank_kind.add(key)
+    # An update changes only the columns the file has: a short CSV never wipes other fields.
+    columns = set(rows[0].values) if rows else set()
+    given = {c for c in CSV_COLUMNS if c in columns} | {"platform", "handle"}
+    if "handle" in columns or "url" in columns:
+        given.add("url")
     created = updated = unchanged = 0
     for (platform, handle), values in cleaned.items():
         account = find_account(session, platform, handle)
         if account is None:
             session.add(Account(**values))
             created += 1
-        elif all(getattr(account, k) == v for k, v in values.items()):
+            continue
+        changes = {k: v for k, v in values.items() if k in given}
+        if (platform, handle) in blank_kind:
+            changes.pop("kind", None)  # a blank kind keeps the account's kind
+        if all(getattr(account, k) == v for k, v in changes.items()):
             unchanged += 1
         else:
-            for column, value in values.items():
+            for column, value in changes.items():
                 setattr(account, column, value)
             account.updated_at = utcnow()
             updated += 1
@@ -322,7 +341,7 @@ def _row_input(get: Any) -> AccountInput:
         raise FieldProblem("platform", "the platform is empty")
     return AccountInput(
         platform=platform, handle=get("handle"), url=get("url"),
-        owner=get("owner") or "company", kind=field("kind", enum(AccountKind, "kind")),
+        owner=get("owner"), kind=field("kind", enum(AccountKind, "kind")),
         purpose=get("purpose"), custodian=get("custodian"),
         two_factor=field("two_factor", parse_yes_no), created=field("created", parse_day),
         notes=get("notes"))

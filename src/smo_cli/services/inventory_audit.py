@@ -42,7 +42,7 @@ def audit_context(session: Session, workspace: Workspace, *, lang: str,
             "id": account.id, "platform": account.platform, "handle": account.handle,
             "url": account.url, "kind": account.kind, "owner": account.owner,
             "owner_label": departments.get(account.owner) or names.get(account.owner)
-            or account.owner,
+            or account.owner or "—",
             "custodian": names.get(account.custodian or "") or account.custodian,
             "two_factor": account.two_factor,
             "last_post": snapshot.last_post_at if snapshot else None,

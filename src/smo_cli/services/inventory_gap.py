@@ -21,7 +21,7 @@ from smo_cli.db.models import (
 from smo_cli.db.types import utcnow
 from smo_cli.errors import InvalidData, NotFound
 from smo_cli.services.csv_files import read_csv, row_error
-from smo_cli.services.inventory import is_dormant, latest_snapshots, normalise_owner
+from smo_cli.services.inventory import NO_OWNER, is_dormant, latest_snapshots, normalise_owner
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 # Kinds that count as being present for a scope (a dormant or fake account is not presence).
@@ -33,7 +33,7 @@ PRESENT_KINDS = {AccountKind.official.value, AccountKind.employee_professional.v
 class Gap:
     scope: str        # company or dept:<key>
     platform: str
-    finding: str      # missing | must-not | dormant | impostor | no-custodian | no-two-factor | ...
+    finding: str      # missing | must-not | dormant | impostor | no-owner | no-custodian | ...
     severity: str     # high | medium | low
     account_id: int | None
     account: str | None
@@ -120,10 +120,11 @@ def find_gaps(session: Session, settings: Settings, *, department: str | None = 
     gaps: list[Gap] = []
 
     def scope_of(account: Account) -> str:
+        """Where an account is reported: its department, or the person when they have none."""
         if "@" in account.owner:
             dept = people.get(account.owner)
-            return f"dept:{dept}" if dept else "company"
-        return account.owner
+            return f"dept:{dept}" if dept else account.owner
+        return account.owner or "company"
 
     present: set[tuple[str, str]] = set()
     for account in accounts:
@@ -132,7 +133,8 @@ def find_gaps(session: Session, settings: Settings, *, department: str | None = 
         last_post = snapshot.last_post_at if snapshot else None
         dormant = account.kind == AccountKind.dormant.value or is_dormant(
             last_post, now, settings.inventory)
-        if account.kind in PRESENT_KINDS and not dormant:
+        # Company targets are met by company accounts only; a department's also by its people.
+        if account.kind in PRESENT_KINDS and not dormant and account.owner != NO_OWNER:
             present.add((scope, account.platform))
         gaps.extend(_account_findings(settings, account, scope, people, dormant, last_post))
 
@@ -145,7 +147,9 @@ def find_gaps(session: Session, settings: Settings, *, department: str | None = 
                             why=target.why))
         if target.required == Requirement.must_not.value:
             for account in accounts:
-                if account.platform == target.platform and scope_of(account) == target.owner \
+                # Only the scope's own accounts break a must-not: an employee's private
+                # presence on a platform is theirs, and an impostor is reported as such.
+                if account.platform == target.platform and account.owner == target.owner \
                         and account.kind != AccountKind.impostor.value:
                     gaps.append(Gap(target.owner, target.platform, "must-not", "high",
                                     account.id, account.handle,
@@ -170,7 +174,9 @@ def _account_findings(settings: Settings, account: Account, scope: str,
     if is_dormant:
         when = f"last post {last_post.date().isoformat()}" if last_post else "marked dormant"
         found.append(gap("dormant", "medium", f"{when}: revive or close it"))
-    if account.owner.startswith("dept:") and settings.department(account.owner[5:]) is None:
+    if account.owner == NO_OWNER:
+        found.append(gap("no-owner", "medium", "nobody in the company owns it: claim or close it"))
+    elif account.owner.startswith("dept:") and settings.department(account.owner[5:]) is None:
         found.append(gap("unknown-owner", "medium", f"{account.owner} is not in smo.yaml"))
     elif "@" in account.owner and account.owner not in people:
         found.append(gap("unknown-owner", "medium", f"{account.owner} is not in the people list"))

@@ -153,15 +153,18 @@ def import_people(session: Session, settings: Settings, path: Path) -> ImportSum
             validated.append(_validated(session, settings, data, emails_in_file))
         except FieldProblem as exc:
             raise row_error(path, row, exc.column, exc.problem) from None
-    return _upsert(session, validated)
+    return _upsert(session, validated, set(rows[0].values) if rows else set())
 
 
-def _upsert(session: Session, people: list[PersonInput]) -> ImportSummary:
+def _upsert(session: Session, people: list[PersonInput], columns: set[str]) -> ImportSummary:
+    """Create or update; an update changes only the columns the file has."""
     existing = {p.email: p for p in session.exec(select(Person)).all()}
     created = updated = unchanged = 0
     for data in people:
-        fields = {"name": data.name, "department": data.department, "role": data.role,
-                  "manager_email": data.manager}
+        given = {"name": data.name, "department": data.department, "role": data.role,
+                 "manager": data.manager}
+        fields = {("manager_email" if k == "manager" else k): v for k, v in given.items()
+                  if k in columns}
         person = existing.get(data.email)
         if person is None:
             session.add(Person(email=data.email, name=data.name, department=data.department,
