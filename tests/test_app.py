@@ -120,3 +120,54 @@ def test_ctrl_c_exits_130(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     result = run("org", "departments")
     assert result.exit_code == 130
     assert "interrupted" in result.stderr
+
+
+def test_database_newer_than_smo_is_a_clear_conflict(run: Run, workspace: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(workspace / "smo.db") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0099_future'")
+    result = run("inventory", "list")
+    assert result.exit_code == 4
+    assert "newer than this smo" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_unreachable_database_server_is_one_line_exit_6(run: Run) -> None:
+    result = run("org", "people", "list",
+                 env={"SMO_DATABASE_URL": "postgresql://smo:pw@127.0.0.1:9/smo"})
+    assert result.exit_code == 6
+    assert result.stderr.startswith("error: cannot use the database postgresql+psycopg://smo:***@")
+    assert "pw" not in result.stderr.replace("psycopg", "")
+    assert result.stderr.count("\n") == 1
+
+
+def test_a_file_that_is_not_a_database_is_one_line_exit_6(run: Run, workspace: Path) -> None:
+    (workspace / "smo.db").write_bytes(b"this is not sqlite" * 100)
+    for suffix in ("-wal", "-shm"):
+        (workspace / f"smo.db{suffix}").unlink(missing_ok=True)
+    result = run("inventory", "list")
+    assert result.exit_code == 6
+    assert "cannot use the database" in result.stderr
+
+
+def test_output_to_a_closed_pipe_is_quiet(workspace: Path) -> None:
+    import os
+
+    env = {**os.environ, "SMO_WORKSPACE": str(workspace)}
+    people = workspace / "many.csv"
+    # Far more than a pipe buffer (64 KiB), so the writer really meets the closed pipe.
+    people.write_text("name,email\n" + "".join(f"Person {n},p{n}@acme.nl\n" for n in range(5000)))
+    subprocess.run([sys.executable, "-m", "smo_cli", "org", "people", "import", str(people)],
+                   env=env, check=True, capture_output=True)
+    pipeline = subprocess.run(
+        f"{sys.executable} -m smo_cli org people list -f csv | head -n 1",
+        shell=True, env=env, capture_output=True, text=True, check=True)
+    assert pipeline.stdout == "email,name,department,role,manager_email\n"
+    assert "Error" not in pipeline.stderr and "Traceback" not in pipeline.stderr
+
+
+def test_writing_to_a_missing_folder_is_a_usage_error(run: Run, tmp_path: Path) -> None:
+    result = run("inventory", "export", "--out", str(tmp_path / "missing" / "x.csv"))
+    assert result.exit_code == 2
+    assert "cannot write" in result.stderr and "No such file or directory" in result.stderr

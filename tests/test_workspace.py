@@ -128,3 +128,36 @@ def test_config_show_redacts_database_password(run: Run) -> None:
 
 def test_config_path_prints_the_file(run: Run, workspace: Path) -> None:
     assert run("config", "path").stdout.strip() == str(workspace / "smo.yaml")
+
+
+def test_unquoted_business_hours_are_refused_with_a_hint(run: Run, workspace: Path) -> None:
+    text = (workspace / "smo.yaml").read_text().replace('start: "08:30"', "start: 8:30")
+    (workspace / "smo.yaml").write_text(text)
+    result = run("config", "show")
+    assert result.exit_code == 5
+    assert 'business_hours.start: write times in quotes, e.g. "09:00"' in result.stderr
+
+
+def test_pattern_errors_say_what_was_expected(run: Run, workspace: Path) -> None:
+    text = (workspace / "smo.yaml").read_text().replace("country: NL", "country: nl")
+    (workspace / "smo.yaml").write_text(text)
+    result = run("config", "show")
+    assert "organisation.country: got 'nl', expected a two-letter country code in capitals" \
+        in result.stderr
+
+
+def test_config_that_is_not_utf8_is_invalid_not_a_crash(run: Run, workspace: Path) -> None:
+    (workspace / "smo.yaml").write_bytes("organisation:\n  name: Caf\xe9\n".encode("latin-1"))
+    result = run("config", "show")
+    assert result.exit_code == 5
+    assert "is not UTF-8" in result.stderr
+
+
+def test_database_url_from_a_file(run: Run, tmp_path: Path) -> None:
+    secret = tmp_path / "db-url"
+    secret.write_text("postgresql://smo:fromfile@localhost:1/smo\n")
+    result = run("config", "show", "-f", "json", env={"SMO_DATABASE_URL_FILE": str(secret)})
+    assert result.json()["database_url"] == "postgresql://smo:***@localhost:1/smo"
+    missing = run("config", "show", env={"SMO_DATABASE_URL_FILE": str(tmp_path / "absent")})
+    assert missing.exit_code == 5
+    assert "SMO_DATABASE_URL_FILE: cannot read" in missing.stderr

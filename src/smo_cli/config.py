@@ -25,10 +25,19 @@ DATABASE_FILE = "smo.db"
 ENV_WORKSPACE = "SMO_WORKSPACE"
 ENV_DATABASE_URL = "SMO_DATABASE_URL"
 
+DEPARTMENT_KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+COUNTRY_PATTERN = r"^[A-Z]{2}$"
+PATTERN_DESCRIPTIONS = {
+    DEPARTMENT_KEY_PATTERN: "a key of lower-case letters, digits, - or _, e.g. sales",
+    EMAIL_PATTERN: "an e-mail address, e.g. sales@acme.nl",
+    COUNTRY_PATTERN: "a two-letter country code in capitals, e.g. NL",
+}
+
 Language = Literal["nl", "en"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-DepartmentKey = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)]
-Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+DepartmentKey = Annotated[str, Field(pattern=DEPARTMENT_KEY_PATTERN, max_length=40)]
+Email = Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=254)]
 
 
 def _languages(*codes: Language) -> list[Language]:
@@ -48,7 +57,7 @@ class Organisation(_Strict):
     legal_name: str | None = None
     sector: str | None = None
     website: str | None = None
-    country: str = Field(default="NL", pattern=r"^[A-Z]{2}$")
+    country: str = Field(default="NL", pattern=COUNTRY_PATTERN)
     languages: list[Language] = Field(default_factory=lambda: _languages("nl", "en"),
                                       min_length=1)
 
@@ -66,6 +75,14 @@ class BusinessHours(_Strict):
         default_factory=lambda: _weekdays("mon", "tue", "wed", "thu", "fri"))
     start: time = time(9, 0)
     end: time = time(17, 0)
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _quoted_time(cls, value: object) -> object:
+        # YAML reads an unquoted 9:00 as the number 540 (sexagesimal); never guess what was meant.
+        if isinstance(value, int | float):
+            raise ValueError('write times in quotes, e.g. "09:00"')
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -178,8 +195,22 @@ def load_workspace(root: Path, env: Mapping[str, str] | None = None) -> Workspac
     env = os.environ if env is None else env
     path = root / CONFIG_FILE
     settings = load_settings(path)
-    url = env.get(ENV_DATABASE_URL) or settings.database_url or default_database_url(root)
+    url = secret(env, ENV_DATABASE_URL) or settings.database_url or default_database_url(root)
     return Workspace(root=root, settings=settings, database_url=url)
+
+
+def secret(env: Mapping[str, str], name: str) -> str | None:
+    """A secret from `NAME`, or from the file named by `NAME_FILE` (Docker and systemd style)."""
+    value = env.get(name, "").strip()
+    if value:
+        return value
+    file_name = env.get(f"{name}_FILE", "").strip()
+    if not file_name:
+        return None
+    try:
+        return Path(file_name).expanduser().read_text(encoding="utf-8").strip() or None
+    except OSError as exc:
+        raise InvalidData(f"{name}_FILE: cannot read {file_name} ({exc.strerror})") from None
 
 
 def load_settings(path: Path) -> Settings:
@@ -196,6 +227,11 @@ def read_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise NotFound(f"{path} does not exist") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidData(f"{path}: byte {exc.start} is not UTF-8",
+                          hint="save the file as UTF-8") from None
+    except OSError as exc:
+        raise InvalidData(f"{path}: cannot be read ({exc.strerror})") from None
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         return yaml.load(text, Loader=loader)
@@ -215,7 +251,9 @@ def describe_validation_error(path: Path, exc: ValidationError) -> str:
     if first["type"] == "extra_forbidden":
         message = "unknown key (check the spelling)"
     elif first["type"] == "string_pattern_mismatch":
-        message = f"got {first['input']!r}, which is not of the expected form"
+        pattern = str((first.get("ctx") or {}).get("pattern", ""))
+        expected = PATTERN_DESCRIPTIONS.get(pattern, f"text matching {pattern}")
+        message = f"got {first['input']!r}, expected {expected}"
     more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
     return f"{path}: {key or '(top level)'}: {message}{more}"
 

@@ -15,7 +15,7 @@ class ExitCode(IntEnum):
     NOT_FOUND = 3      # a record, file or workspace that does not exist
     CONFLICT = 4       # already exists, or a state that forbids the change
     INVALID = 5        # bad YAML, CSV, template variable, validation
-    SOURCE = 6         # a remote platform or server failed
+    SOURCE = 6         # a remote platform, server or the database failed
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -57,4 +57,10 @@ class InvalidData(SmoError):
 
 
 class SourceError(SmoError):
+    exit_code = ExitCode.SOURCE
+
+
+class DatabaseUnavailable(SmoError):
+    """The database server cannot be reached or the file cannot be opened."""
+
     exit_code = ExitCode.SOURCE

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -78,13 +79,28 @@ class LazyGroup(TyperGroup):
                 ctx.obj.close()
 
 
+def debug_of(ctx: Any) -> bool:
+    return isinstance(ctx.obj, AppContext) and ctx.obj.debug
+
+
 def _handle_exception(ctx: Any, exc: Exception) -> Any:
     from smo_cli.errors import ExitCode, SmoError
     from smo_cli.render.output import error
 
     if isinstance(exc, typer.Exit | typer.Abort) or type(exc).__module__.startswith("typer."):
         raise exc
-    debug = isinstance(ctx.obj, AppContext) and ctx.obj.debug
+    if isinstance(exc, BrokenPipeError):
+        # The reader (head, less) went away: stop quietly, as every Unix tool does.
+        _silence_stdout()
+        raise typer.Exit(ExitCode.OK) from None
+    if type(exc).__module__.startswith("sqlalchemy"):
+        from sqlalchemy.exc import DBAPIError
+
+        if isinstance(exc, DBAPIError) and not debug_of(ctx):
+            reason = " ".join(str(exc.orig).split())
+            error(f"database error: {reason}", "another smo may be writing; try again")
+            raise typer.Exit(ExitCode.SOURCE) from None
+    debug = debug_of(ctx)
     if isinstance(exc, SmoError):
         if debug:
             raise exc
@@ -141,5 +157,18 @@ def root(
     ctx.obj.debug = debug or ctx.obj.debug
 
 
+def _silence_stdout() -> None:
+    # Point stdout at /dev/null so the interpreter's final flush cannot fail again.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def main() -> None:
-    app()
+    try:
+        app()
+    except SystemExit:
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+        raise

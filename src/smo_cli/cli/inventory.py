@@ -372,7 +372,7 @@ def write_audit(
 ) -> None:
     """Write the audit report: every account with owner, custodian, two-factor, last activity,
     findings, and the gap table."""
-    from smo_cli.render.output import note, say
+    from smo_cli.render.output import note, say, write_file
     from smo_cli.services.inventory_audit import build_audit
 
     context = get_app(ctx)
@@ -381,5 +381,5 @@ def write_audit(
     if out is None:
         say(document.rstrip("\n"))
         return
-    out.write_text(document, encoding="utf-8")
+    write_file(out, document)
     note(f"Wrote {out}.")

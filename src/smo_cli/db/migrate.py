@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from smo_cli.db.engine import WRITER_OPTION
-from smo_cli.errors import InvalidData
+from smo_cli.errors import Conflict, DatabaseUnavailable, InvalidData
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -36,19 +36,50 @@ class SchemaStatus:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The database's schema revision; None for a database smo has not set up yet."""
     try:
         with engine.connect() as connection:
             return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except (OperationalError, ProgrammingError):
-        return None
+    except (OperationalError, ProgrammingError) as exc:
+        if _is_missing_table(exc):
+            return None
+        raise unavailable(engine, exc) from None
+    except DBAPIError as exc:
+        raise unavailable(engine, exc) from None
+
+
+def _is_missing_table(exc: DBAPIError) -> bool:
+    # SQLite says "no such table"; PostgreSQL raises SQLSTATE 42P01 (undefined_table).
+    return "no such table" in str(exc.orig) or getattr(exc.orig, "sqlstate", None) == "42P01"
+
+
+def unavailable(engine: Engine, exc: DBAPIError) -> DatabaseUnavailable:
+    reason = " ".join(str(exc.orig).split()) or type(exc.orig).__name__
+    where = engine.url.render_as_string(hide_password=True)
+    return DatabaseUnavailable(f"cannot use the database {where}: {reason}",
+                               hint="check SMO_DATABASE_URL / database_url, and that the server "
+                               "runs or the file is an smo database")
 
 
 def ensure_schema(engine: Engine) -> bool:
     """Upgrade to head when behind; returns True when migrations ran."""
-    if current_revision(engine) == HEAD_REVISION:
+    current = current_revision(engine)
+    if current == HEAD_REVISION:
         return False
-    upgrade(engine)
+    if current is not None and current not in known_revisions():
+        raise Conflict(f"the database is at schema {current}, newer than this smo "
+                       f"(which knows up to {HEAD_REVISION})", hint="upgrade smo")
+    try:
+        upgrade(engine)
+    except DBAPIError as exc:
+        raise unavailable(engine, exc) from None
     return True
+
+
+def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

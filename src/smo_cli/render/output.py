@@ -13,7 +13,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from enum import Enum, StrEnum
+from pathlib import Path
 from typing import Any, TextIO
+
+from smo_cli.errors import UsageError
 
 Record = Mapping[str, Any]
 
@@ -161,9 +164,10 @@ def note(text: str) -> None:
 
 
 def error(text: str, hint: str | None = None) -> None:
-    line = f"error: {text}"
+    """One line on stderr, whatever the message holds (driver errors span several lines)."""
+    line = "error: " + " ".join(text.split())
     if hint:
-        line += f" — {hint}"
+        line += " — " + " ".join(hint.split())
     if sys.stderr.isatty():
         line = f"\x1b[31m{line}\x1b[0m"
     sys.stderr.write(line + "\n")
@@ -186,3 +190,11 @@ def _stderr_console() -> Any:
     from rich.console import Console
 
     return Console(stderr=True)
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write a document the user asked for with --out; a bad path is their error, not a bug."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None

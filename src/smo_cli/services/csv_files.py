@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from smo_cli.errors import InvalidData, NotFound
+from smo_cli.errors import InvalidData, NotFound, UsageError
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,10 @@ def write_csv(out: io.TextIOBase | Path, header: Sequence[str],
             writer.writerow(["" if v is None else v for v in row])
 
     if isinstance(out, Path):
-        with out.open("w", encoding="utf-8", newline="") as stream:
-            _write(stream)
+        try:
+            with out.open("w", encoding="utf-8", newline="") as stream:
+                _write(stream)
+        except OSError as exc:
+            raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
     else:
         _write(out)
