@@ -184,7 +184,7 @@ def test_account_owned_by_unknown_person_is_flagged(run: Run) -> None:
 
 def test_add_on_a_terminal_asks_for_what_is_missing(run: Run,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("smo_cli.cli.inventory._interactive", lambda: True)
+    monkeypatch.setattr("smo_cli.cli._options.interactive", lambda: True)
     answers = "@acme\nthreads\ncompany\nsanne@acme.nl\ny\n"
     result = run("inventory", "add", input=answers)
     assert result.exit_code == 0, result.stderr
@@ -196,7 +196,7 @@ def test_add_on_a_terminal_asks_for_what_is_missing(run: Run,
 
 def test_unknown_platform_typed_at_the_prompt_is_a_usage_error(
         run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("smo_cli.cli.inventory._interactive", lambda: True)
+    monkeypatch.setattr("smo_cli.cli._options.interactive", lambda: True)
     result = run("inventory", "add", "@acme", input="myspace\n")
     assert result.exit_code == 2
     assert "unknown platform 'myspace'" in result.stderr
@@ -254,3 +254,39 @@ def test_personal_accounts_neither_meet_nor_break_company_targets(run: Run) -> N
     found = {(g["scope"], g["platform"], g["finding"])
              for g in run("inventory", "gap", "-f", "json").json()}
     assert found == {("company", "x", "missing")}
+
+
+def test_show_edit_remove_accept_any_form_of_the_url(run: Run) -> None:
+    run("inventory", "add", "https://x.com/AcmeNL")
+    run("inventory", "add", "https://www.linkedin.com/company/acme-nl/")
+    assert run("inventory", "show", "https://twitter.com/acmenl/").exit_code == 0
+    assert run("inventory", "edit", "https://www.linkedin.com/company/Acme-NL/about/",
+               "--notes", "page").exit_code == 0
+    assert run("inventory", "remove", "https://twitter.com/ACMENL").exit_code == 0
+    assert [a["platform"] for a in run("inventory", "list", "-f", "json").json()] == ["linkedin"]
+
+
+def test_edit_platform_drops_the_old_platforms_url(run: Run) -> None:
+    run("inventory", "add", "@acmenl", "-p", "x")
+    edited = run("inventory", "edit", "@acmenl", "--platform", "instagram", "-f", "json")
+    assert edited.exit_code == 0, edited.stderr
+    assert edited.json()["url"] == "https://www.instagram.com/acmenl/"
+
+
+def test_lists_refuse_an_unknown_department(run: Run) -> None:
+    for command in (("inventory", "list"), ("org", "people", "list")):
+        result = run(*command, "--dept", "warehouse", "-f", "json")
+        assert result.exit_code == 5
+        assert "unknown department 'warehouse'" in result.stderr
+        assert result.stdout == ""
+
+
+def test_remove_asks_on_a_terminal_and_yes_skips_the_question(
+        run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    run("inventory", "add", "@acmenl", "-p", "x")
+    monkeypatch.setattr("smo_cli.cli._options.interactive", lambda: True)
+    declined = run("inventory", "remove", "@acmenl", input="n\n")
+    assert "Nothing removed." in declined.stdout
+    assert run("inventory", "show", "@acmenl").exit_code == 0
+    assert run("inventory", "remove", "@acmenl", "-y").exit_code == 0
+    assert run("inventory", "show", "@acmenl").exit_code == 3

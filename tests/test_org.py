@@ -116,3 +116,30 @@ def test_add_rejects_unknown_department(run: Run) -> None:
 
 def test_people_list_json_is_an_empty_array_when_empty(run: Run) -> None:
     assert run("org", "people", "list", "-f", "json").stdout.strip() == "[]"
+
+
+def test_removing_a_manager_clears_their_reports_and_says_so(run: Run) -> None:
+    run("org", "people", "import", str(EXAMPLE_PEOPLE))
+    run("inventory", "add", "in/mark-jansen", "-p", "linkedin", "--owner",
+        "mark.jansen@acme-installatie.example")
+    result = run("org", "people", "remove", "mark.jansen@acme-installatie.example")
+    assert result.exit_code == 0
+    assert "25 people had them as manager; they now have none." in result.stdout
+    assert "1 accounts they own now have an unknown owner" in result.stdout
+    jan = run("org", "people", "show", "jan.jansen@acme-installatie.example", "-f", "json").json()
+    assert jan["manager_email"] is None
+    gaps = run("inventory", "gap", "-f", "json").json()
+    assert [g["finding"] for g in gaps] == ["unknown-owner"]
+
+
+def test_add_without_name_off_a_terminal_is_a_usage_error(run: Run) -> None:
+    result = run("org", "people", "add", "x@acme.nl")
+    assert result.exit_code == 2
+    assert "--name is required" in result.stderr
+
+
+def test_init_without_org_off_a_terminal_is_a_usage_error(run: Run, tmp_path: Path) -> None:
+    result = run("init", str(tmp_path / "new"))
+    assert result.exit_code == 2
+    assert "--org is required" in result.stderr
+    assert not (tmp_path / "new").exists()

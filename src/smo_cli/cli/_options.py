@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from smo_cli.errors import UsageError
 from smo_cli.render.output import OutputFormat
 
 FormatOpt = Annotated[
@@ -27,3 +29,32 @@ OutOpt = Annotated[
     Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")
 ]
 DeptOpt = Annotated[str | None, typer.Option("--dept", "-d", help="Department key.")]
+
+
+def command_group(help_text: str, *examples: str, **settings: Any) -> typer.Typer:
+    """A Typer app for one command group, set up like every other (plain help, examples)."""
+    epilog = "Examples:\n\n\b\n" + "\n".join(f"  {e}" for e in examples) if examples else None
+    return typer.Typer(help=help_text, epilog=epilog, rich_markup_mode=None,
+                       no_args_is_help=True, add_completion=False, **settings)
+
+
+def interactive() -> bool:
+    """A person at a terminal, who can be asked; cron jobs and pipes cannot."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def confirmed(question: str, yes: bool) -> bool:
+    """Ask on a terminal unless --yes; scripts (no terminal) are not asked."""
+    if yes or not interactive():
+        return True
+    return typer.confirm(question, default=False)
+
+
+def required(value: str | None, option: str, question: str) -> str:
+    """The option's value; asked for on a terminal, a usage error elsewhere."""
+    if value and value.strip():
+        return value
+    if not interactive():
+        raise UsageError(f"{option} is required")
+    answer: str = typer.prompt(question)
+    return answer

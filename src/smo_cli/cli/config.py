@@ -5,14 +5,15 @@ from __future__ import annotations
 import typer
 
 from smo_cli.cli._context import get_app
-from smo_cli.cli._options import FormatOpt
+from smo_cli.cli._options import FormatOpt, command_group
+from smo_cli.errors import UsageError
 from smo_cli.render.output import OutputFormat
 
-app = typer.Typer(
-    rich_markup_mode=None, no_args_is_help=True,
-    help="Show the effective configuration and where it lives.",
-    epilog="Examples:\n\n\b\n  smo config show\n  smo config show -f json | jq .departments\n"
-    "  smo config path",
+app = command_group(
+    "Show the effective configuration and where it lives.",
+    "smo config show",
+    "smo config show -f json | jq .departments",
+    "smo config path",
 )
 
 
@@ -22,6 +23,8 @@ def show_config(ctx: typer.Context, fmt: FormatOpt = OutputFormat.table) -> None
     from smo_cli.render.output import say, to_json
     from smo_cli.services.settings import effective_config
 
+    if fmt is OutputFormat.csv:
+        raise UsageError("config show prints YAML (table) or JSON, not CSV")
     config = effective_config(get_app(ctx).workspace())
     if fmt is OutputFormat.table:
         import yaml

@@ -5,14 +5,13 @@ from __future__ import annotations
 import typer
 
 from smo_cli.cli._context import get_app
-from smo_cli.cli._options import FormatOpt
+from smo_cli.cli._options import FormatOpt, command_group
 from smo_cli.render.output import OutputFormat
 
-app = typer.Typer(
-    rich_markup_mode=None, no_args_is_help=True,
-    help="Database schema: status and upgrade (migrations also apply themselves on first use).",
-    epilog="Examples:\n\n\b\n  smo db status\n"
-    "  SMO_DATABASE_URL=postgresql://smo@db/smo smo db upgrade",
+app = command_group(
+    "Database schema: status and upgrade (migrations also apply themselves on first use).",
+    "smo db status",
+    "SMO_DATABASE_URL=postgresql://smo@db/smo smo db upgrade",
 )
 
 

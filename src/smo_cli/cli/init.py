@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from smo_cli.cli._context import get_app
+from smo_cli.cli._options import required
 
 app = typer.Typer(rich_markup_mode=None)
 
@@ -20,9 +21,7 @@ def init_workspace(
         Path | None, typer.Argument(help="Folder for the workspace (default: --workspace, "
                                     "$SMO_WORKSPACE or the current folder).", file_okay=False)
     ] = None,
-    org: Annotated[
-        str, typer.Option("--org", help="Organisation name.", prompt="Organisation")
-    ] = "",
+    org: Annotated[str | None, typer.Option("--org", help="Organisation name.")] = None,
     lang: Annotated[str, typer.Option("--lang", "-l", help="Language of smo.yaml's comments and "
                                       "default document language: nl or en.")] = "en",
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing smo.yaml.")] = False,
@@ -37,6 +36,7 @@ def init_workspace(
     from smo_cli.render.output import say
     from smo_cli.services.workspace import create_workspace
 
+    org = required(org, "--org", "Organisation name")
     context = get_app(ctx)
     target = directory or context.workspace_option or _env_folder(context.env) or context.cwd
     created = create_workspace(target, org=org, lang=lang, env=context.env, force=force)

@@ -10,31 +10,37 @@ from typing import Annotated, Any
 
 import typer
 
+from smo_cli.cli import _options
 from smo_cli.cli._context import get_app
-from smo_cli.cli._options import DeptOpt, FormatOpt, LangOpt, LimitOpt, OutOpt
+from smo_cli.cli._options import (
+    DeptOpt,
+    FormatOpt,
+    LangOpt,
+    LimitOpt,
+    OutOpt,
+    YesOpt,
+    command_group,
+)
 from smo_cli.db.models.inventory import AccountKind, Platform, Requirement
 from smo_cli.errors import UsageError
 from smo_cli.render.output import OutputFormat
 
-app = typer.Typer(
-    rich_markup_mode=None, no_args_is_help=True,
-    help="Presence inventory: where the company and its people are, against where they should be.",
-    epilog="Examples:\n\n\b\n"
-    "  smo inventory add https://mastodon.social/@acme --custodian sanne@acme.nl --2fa\n"
-    "  smo inventory add @jan.bsky.social -p bluesky --owner jan@acme.nl\n"
-    "  smo inventory list --dept sales -f json\n"
-    "  smo inventory target set linkedin --owner company --required must\n"
-    "  smo inventory gap -f md\n"
-    "  smo inventory check\n"
-    "  smo inventory audit --lang nl --format html -o audit.html",
+app = command_group(
+    "Presence inventory: where the company and its people are, against where they should be.",
+    "smo inventory add https://mastodon.social/@acme --custodian sanne@acme.nl --2fa",
+    "smo inventory add @jan.bsky.social -p bluesky --owner jan@acme.nl",
+    "smo inventory list --dept sales -f json",
+    "smo inventory target set linkedin --owner company --required must",
+    "smo inventory gap -f md",
+    "smo inventory check",
+    "smo inventory audit --lang nl --format html -o audit.html",
 )
-target_app = typer.Typer(
-    rich_markup_mode=None, no_args_is_help=True,
-    help="Where the company and each department must, should or must not be.",
-    epilog="Examples:\n\n\b\n  smo inventory target set linkedin --owner company --required must\n"
-    "  smo inventory target set tiktok --owner dept:hr --required should --why 'recruitment'\n"
-    "  smo inventory target import targets.csv\n"
-    "  smo inventory target list -f json",
+target_app = command_group(
+    "Where the company and each department must, should or must not be.",
+    "smo inventory target set linkedin --owner company --required must",
+    "smo inventory target set tiktok --owner dept:hr --required should --why 'recruitment'",
+    "smo inventory target import targets.csv",
+    "smo inventory target list -f json",
 )
 app.add_typer(target_app, name="target")
 
@@ -64,10 +70,6 @@ def _prompt_platform() -> Platform:
         raise UsageError(f"unknown platform {answer!r}") from None
 
 
-def _interactive() -> bool:
-    return sys.stdin.isatty() and sys.stdout.isatty()
-
-
 @app.command("add")
 def add_account(
     ctx: typer.Context,
@@ -94,7 +96,7 @@ def add_account(
     from smo_cli.services import inventory
     from smo_cli.services.handles import guess_platform
 
-    interactive = _interactive()
+    interactive = _options.interactive()
     if not handle and not url:
         if not interactive:
             raise UsageError("give a handle or --url")
@@ -135,8 +137,11 @@ def list_accounts(
     """List accounts, filtered by platform, owner, kind or department."""
     from smo_cli.render.output import emit_rows
     from smo_cli.services.inventory import LIST_COLUMNS, list_accounts
+    from smo_cli.services.org import check_department
 
-    with get_app(ctx).reading() as session:
+    context = get_app(ctx)
+    dept = check_department(context.workspace().settings, dept)
+    with context.reading() as session:
         rows = list_accounts(session, platform=platform, owner=owner, kind=kind,
                              department=dept, limit=limit)
     emit_rows(rows, fmt=fmt, columns=LIST_COLUMNS,
@@ -194,11 +199,15 @@ def edit_account(
 def remove_account(
     ctx: typer.Context,
     account: Annotated[str, typer.Argument(help="Account id, handle or URL.")],
+    yes: YesOpt = False,
 ) -> None:
     """Remove an account and its check history."""
     from smo_cli.render.output import say
     from smo_cli.services import inventory
 
+    if not _options.confirmed(f"Remove account {account} and its check history?", yes):
+        say("Nothing removed.")
+        return
     with get_app(ctx).transaction() as session:
         removed = inventory.remove_account(session, account)
     say(f"Removed account {removed.id}: {removed.handle} ({removed.platform}).")
@@ -306,8 +315,8 @@ def remove_target(
 def show_gap(
     ctx: typer.Context,
     dept: DeptOpt = None,
-    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = (
-        ReportFormat.table),
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.",
+                                              case_sensitive=False)] = ReportFormat.table,
 ) -> None:
     """What is missing, what exists but should not, and what has no owner or no two-factor."""
     from smo_cli.render.output import emit_rows, say

@@ -8,21 +8,28 @@ from typing import Annotated
 import typer
 
 from smo_cli.cli._context import get_app
-from smo_cli.cli._options import DeptOpt, FormatOpt, LimitOpt
+from smo_cli.cli._options import (
+    DeptOpt,
+    FormatOpt,
+    LimitOpt,
+    YesOpt,
+    command_group,
+    confirmed,
+    required,
+)
 from smo_cli.render.output import OutputFormat
 
-app = typer.Typer(
-    rich_markup_mode=None, no_args_is_help=True,
-    help="The organisation: departments (smo.yaml) and people.",
-    epilog="Examples:\n\n\b\n  smo org departments\n  smo org people import employees.csv\n"
-    "  smo org people list --dept sales -f csv",
+app = command_group(
+    "The organisation: departments (smo.yaml) and people.",
+    "smo org departments",
+    "smo org people import employees.csv",
+    "smo org people list --dept sales -f csv",
 )
-people_app = typer.Typer(
-    rich_markup_mode=None, no_args_is_help=True,
-    help="Employees: import from HR's CSV, list, add, show, remove.",
-    epilog="Examples:\n\n\b\n  smo org people import employees.csv\n"
-    "  smo org people add jan@acme.nl --name 'Jan Jansen' --dept sales --role Accountmanager\n"
-    "  smo org people show jan@acme.nl -f json",
+people_app = command_group(
+    "Employees: import from HR's CSV, list, add, show, remove.",
+    "smo org people import employees.csv",
+    "smo org people add jan@acme.nl --name 'Jan Jansen' --dept sales --role Accountmanager",
+    "smo org people show jan@acme.nl -f json",
 )
 app.add_typer(people_app, name="people")
 
@@ -70,7 +77,9 @@ def list_people(
     from smo_cli.render.output import emit_rows
     from smo_cli.services import org
 
-    with get_app(ctx).reading() as session:
+    context = get_app(ctx)
+    dept = org.check_department(context.workspace().settings, dept)
+    with context.reading() as session:
         people = org.list_people(session, department=dept, role=role, limit=limit)
     emit_rows(people, fmt=fmt, columns=PERSON_COLUMNS, empty="No people yet: "
               "`smo org people import employees.csv`.")
@@ -80,7 +89,7 @@ def list_people(
 def add_person(
     ctx: typer.Context,
     email: Annotated[str, typer.Argument(help="E-mail address (the person's key).")],
-    name: Annotated[str, typer.Option("--name", prompt="Name", help="Full name.")],
+    name: Annotated[str | None, typer.Option("--name", help="Full name.")] = None,
     dept: DeptOpt = None,
     role: Annotated[str | None, typer.Option("--role", help="Role or job title.")] = None,
     manager: Annotated[str | None, typer.Option("--manager", help="Manager's e-mail.")] = None,
@@ -90,6 +99,7 @@ def add_person(
     from smo_cli.render.output import emit_one
     from smo_cli.services import org
 
+    name = required(name, "--name", "Full name")
     context = get_app(ctx)
     data = org.PersonInput(email=email, name=name, department=dept, role=role, manager=manager)
     with context.transaction() as session:
@@ -116,14 +126,24 @@ def show_person(
 def remove_person(
     ctx: typer.Context,
     email: Annotated[str, typer.Argument(help="E-mail address.")],
+    yes: YesOpt = False,
 ) -> None:
-    """Remove one person (accounts they own keep their owner and show up in `inventory gap`)."""
+    """Remove one person; their reports lose them as manager, their accounts show in the gap."""
     from smo_cli.render.output import say
     from smo_cli.services import org
 
+    if not confirmed(f"Remove {email}?", yes):
+        say("Nothing removed.")
+        return
     with get_app(ctx).transaction() as session:
-        person = org.remove_person(session, email)
+        removal = org.remove_person(session, email)
+    person = removal.person
     say(f"Removed {person.name} <{person.email}>.")
+    if removal.reports:
+        say(f"  {removal.reports} people had them as manager; they now have none.")
+    if removal.accounts:
+        say(f"  {removal.accounts} accounts they own now have an unknown owner: "
+            "see `smo inventory gap`.")
 
 
 def _record(person: object) -> dict[str, object]:

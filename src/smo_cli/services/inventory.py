@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import Subquery, func, or_, select
+from sqlalchemy import Subquery, and_, func, or_, select
 from sqlmodel import Session, col
 
 from smo_cli.config import InventorySettings, Settings
@@ -15,7 +15,7 @@ from smo_cli.db.models import Account, AccountKind, AccountSnapshot, Person, Pla
 from smo_cli.db.types import utcnow
 from smo_cli.errors import AlreadyExists, Conflict, InvalidData, NotFound
 from smo_cli.services.csv_files import FieldProblem, read_csv, row_error, write_csv
-from smo_cli.services.handles import identify, looks_like_url
+from smo_cli.services.handles import guess_platform, identify, looks_like_url
 from smo_cli.services.org import EMAIL, check_department
 
 CSV_COLUMNS = ("platform", "handle", "url", "owner", "kind", "purpose", "custodian",
@@ -145,15 +145,32 @@ def get_account(session: Session, reference: str | int) -> Account:
             raise NotFound(f"no account with id {text}", hint="see `smo inventory list`")
         return account
     needle = text.lower().rstrip("/")
+    same_account = [and_(col(Account.platform) == p, col(Account.handle) == h)
+                    for p, h in _identities(text)]
     matches = list(session.scalars(select(Account).where(or_(
         func.lower(Account.handle) == needle, func.lower(Account.handle) == "@" + needle,
-        func.lower(func.rtrim(Account.url, "/")) == needle))).all())
+        func.lower(func.rtrim(Account.url, "/")) == needle, *same_account))).all())
     if not matches:
         raise NotFound(f"no account {text!r} in the inventory", hint="see `smo inventory list`")
     if len(matches) > 1:
         ids = ", ".join(f"{a.id} ({a.platform})" for a in matches)
         raise Conflict(f"{text!r} matches several accounts: {ids}", hint="use the id")
     return matches[0]
+
+
+def _identities(text: str) -> list[tuple[str, str]]:
+    """(platform, canonical handle) pairs a pasted URL could mean, so any form finds the row."""
+    if not looks_like_url(text):
+        return []
+    guessed = guess_platform(text)
+    candidates = [guessed] if guessed else [Platform.website, Platform.blog, Platform.other]
+    found = []
+    for platform in candidates:
+        try:
+            found.append((platform.value, identify(platform, None, text).handle))
+        except InvalidData:
+            continue
+    return found
 
 
 def edit_account(session: Session, settings: Settings, reference: str | int,
@@ -167,10 +184,13 @@ def edit_account(session: Session, settings: Settings, reference: str | int,
     current = _as_input(account)
     moved = {"handle", "url", "platform"} & {k for k, v in changes.items() if v is not None}
     if moved:
-        # A new handle or URL replaces the identity; keep the other one only if not given.
-        current = replace(current, handle=None if "url" in moved and "handle" not in moved
+        # A new handle, URL or platform replaces the identity: the old URL (or handle) is
+        # kept only when it still describes the account.
+        keep_url = "url" not in moved and not ({"handle", "platform"} & moved)
+        current = replace(current,
+                          handle=None if "url" in moved and "handle" not in moved
                           else current.handle,
-                          url=None if "handle" in moved and "url" not in moved else current.url)
+                          url=current.url if keep_url else None)
     values = _clean(settings, replace(current, **{k: v for k, v in changes.items()
                                                   if v is not None}))
     clash = find_account(session, values["platform"], values["handle"])

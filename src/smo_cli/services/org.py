@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlmodel import Session, col, func, select
 
 from smo_cli.config import Settings
-from smo_cli.db.models import Person
+from smo_cli.db.models import Account, Person
 from smo_cli.db.types import utcnow
 from smo_cli.errors import AlreadyExists, InvalidData, NotFound
 from smo_cli.services.csv_files import FieldProblem, read_csv, row_error
@@ -103,11 +103,24 @@ def add_person(session: Session, settings: Settings, data: PersonInput) -> Perso
     return person
 
 
-def remove_person(session: Session, email: str) -> Person:
+@dataclass(frozen=True)
+class Removal:
+    person: Person
+    reports: int    # people who had them as manager (now none)
+    accounts: int   # inventory accounts they own (now an unknown owner)
+
+
+def remove_person(session: Session, email: str) -> Removal:
     person = get_person(session, email)
+    reports = list(session.exec(select(Person).where(col(Person.manager_email) == person.email)))
+    for report in reports:
+        report.manager_email = None
+        report.updated_at = utcnow()
+    owned = session.exec(select(func.count()).select_from(Account)
+                         .where(col(Account.owner) == person.email)).one()
     session.delete(person)
     session.flush()
-    return person
+    return Removal(person, len(reports), owned)
 
 
 def _validated(session: Session, settings: Settings, data: PersonInput,
