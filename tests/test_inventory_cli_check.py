@@ -31,6 +31,8 @@ def test_check_stores_snapshot_shown_by_list_show_and_gap(run: Run, httpserver: 
     result = run("inventory", "check", "-f", "json")
     assert result.exit_code == 0, result.stderr
     outcomes = {o["account_id"]: o for o in json.loads(result.stdout)}
+    assert all(list(o) == ["account_id", "platform", "handle", "status", "followers", "posts",
+                           "last_post_at", "dormant", "detail"] for o in outcomes.values())
     assert outcomes[mastodon["id"]]["status"] == "ok"
     assert outcomes[mastodon["id"]]["followers"] == 1234
     assert outcomes[mastodon["id"]]["dormant"] is True

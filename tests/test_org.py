@@ -64,6 +64,7 @@ def test_unknown_department_and_manager_are_row_errors(run: Run, tmp_path: Path)
     dept = _write(tmp_path / "dept.csv", "name,email,department\nA,a@acme.nl,warehouse\n")
     result = run("org", "people", "import", str(dept))
     assert "line 2, column department: unknown department 'warehouse'" in result.stderr
+    assert "known: directie, sales" in result.stderr
     manager = _write(tmp_path / "mgr.csv", "name,email,manager\nA,a@acme.nl,boss@acme.nl\n")
     result = run("org", "people", "import", str(manager))
     assert result.exit_code == 5

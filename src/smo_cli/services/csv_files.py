@@ -64,9 +64,11 @@ class FieldProblem(InvalidData):
         self.problem = message
 
 
-def row_error(path: Path, row: CsvRow, column: str, problem: str) -> InvalidData:
+def row_error(path: Path, row: CsvRow, column: str, problem: str,
+              hint: str | None = None) -> InvalidData:
+    advice = "nothing was imported; fix the row and run again"
     return InvalidData(f"{path}: line {row.line}, column {column}: {problem}",
-                       hint="nothing was imported; fix the row and run again")
+                       hint=f"{hint}; {advice}" if hint else advice)
 
 
 def write_csv(out: io.TextIOBase | Path, header: Sequence[str],

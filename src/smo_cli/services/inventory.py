@@ -304,7 +304,7 @@ def import_accounts(session: Session, settings: Settings, path: Path) -> ImportS
             data = _row_input(row.get)
             values = _clean(settings, data)
         except FieldProblem as exc:
-            raise row_error(path, row, exc.column, exc.problem) from None
+            raise row_error(path, row, exc.column, exc.problem, exc.hint) from None
         key = (values["platform"], values["handle"])
         if key in cleaned:
             raise row_error(path, row, "handle", f"{key[1]} on {key[0]} appears twice in the file")

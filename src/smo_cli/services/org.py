@@ -165,7 +165,7 @@ def import_people(session: Session, settings: Settings, path: Path) -> ImportSum
         try:
             validated.append(_validated(session, settings, data, emails_in_file))
         except FieldProblem as exc:
-            raise row_error(path, row, exc.column, exc.problem) from None
+            raise row_error(path, row, exc.column, exc.problem, exc.hint) from None
     return _upsert(session, validated, set(rows[0].values) if rows else set())
 
 
