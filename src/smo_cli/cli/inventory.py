@@ -226,8 +226,7 @@ def import_accounts(
     context = get_app(ctx)
     with context.transaction() as session:
         summary = inventory.import_accounts(session, context.workspace().settings, csv_file)
-    say(f"Imported {csv_file.name}: {summary.created} created, {summary.updated} updated, "
-        f"{summary.unchanged} unchanged.")
+    say(f"Imported {csv_file.name}: {summary}.")
 
 
 @app.command("export")

@@ -61,8 +61,7 @@ def import_people(
     context = get_app(ctx)
     with context.transaction() as session:
         summary = org.import_people(session, context.workspace().settings, csv_file)
-    say(f"Imported {csv_file.name}: {summary.created} created, {summary.updated} updated, "
-        f"{summary.unchanged} unchanged.")
+    say(f"Imported {csv_file.name}: {summary}.")
 
 
 @people_app.command("list")

@@ -55,6 +55,18 @@ def read_csv(path: Path, *, aliases: Mapping[str, str], required: Sequence[str])
     return rows
 
 
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an upsert from a file did, by row."""
+
+    created: int
+    updated: int
+    unchanged: int
+
+    def __str__(self) -> str:
+        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+
+
 class FieldProblem(InvalidData):
     """A bad value in one named field, so a CSV import can say line and column."""
 

@@ -14,7 +14,7 @@ from smo_cli.config import InventorySettings, Settings
 from smo_cli.db.models import Account, AccountKind, AccountSnapshot, Person, Platform, table_of
 from smo_cli.db.types import utcnow
 from smo_cli.errors import AlreadyExists, Conflict, InvalidData, NotFound
-from smo_cli.services.csv_files import FieldProblem, read_csv, row_error, write_csv
+from smo_cli.services.csv_files import FieldProblem, ImportSummary, read_csv, row_error, write_csv
 from smo_cli.services.handles import guess_platform, identify, looks_like_url
 from smo_cli.services.org import EMAIL, check_department
 
@@ -38,13 +38,6 @@ class AccountInput:
     two_factor: bool | None = None
     created: date | None = None
     notes: str | None = None
-
-
-@dataclass(frozen=True)
-class ImportSummary:
-    created: int
-    updated: int
-    unchanged: int
 
 
 NO_OWNER = ""

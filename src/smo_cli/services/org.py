@@ -12,7 +12,7 @@ from smo_cli.config import Settings
 from smo_cli.db.models import Account, Person
 from smo_cli.db.types import utcnow
 from smo_cli.errors import AlreadyExists, InvalidData, NotFound
-from smo_cli.services.csv_files import FieldProblem, read_csv, row_error
+from smo_cli.services.csv_files import FieldProblem, ImportSummary, read_csv, row_error
 
 EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 PEOPLE_COLUMNS = {"e-mail": "email", "mail": "email", "naam": "name", "dept": "department",
@@ -36,13 +36,6 @@ class PersonInput:
     department: str | None = None
     role: str | None = None
     manager: str | None = None
-
-
-@dataclass(frozen=True)
-class ImportSummary:
-    created: int
-    updated: int
-    unchanged: int
 
 
 def normalise_email(value: str) -> str:
