@@ -117,3 +117,12 @@ def run(workspace: Path, tmp_path: Path) -> Iterator[Run]:
         yield invoke
     finally:
         os.chdir(old_cwd)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may read or write the real user's smo data folder or workspace."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("SMO_DATABASE_URL", raising=False)
+    monkeypatch.delenv("SMO_DATABASE_URL_FILE", raising=False)
