@@ -171,3 +171,16 @@ def test_writing_to_a_missing_folder_is_a_usage_error(run: Run, tmp_path: Path) 
     result = run("inventory", "export", "--out", str(tmp_path / "missing" / "x.csv"))
     assert result.exit_code == 2
     assert "cannot write" in result.stderr and "No such file or directory" in result.stderr
+
+
+def test_a_mistyped_command_in_a_group_suggests_the_right_one(run: Run) -> None:
+    result = run("inventory", "lst")
+    assert result.exit_code == 2
+    assert "Did you mean 'list'?" in result.stderr
+
+
+def test_group_help_lists_all_its_commands(run: Run) -> None:
+    listed = run("inventory", "--help").stdout
+    for command in ("add", "list", "show", "edit", "remove", "import", "export", "target",
+                    "gap", "check", "audit"):
+        assert f"\n  {command} " in listed

@@ -7,6 +7,7 @@ as a traceback only with `--debug`.
 
 from __future__ import annotations
 
+import copy
 import gc
 import importlib
 import os
@@ -43,13 +44,19 @@ class LazyGroup(TyperGroup):
     def list_commands(self, ctx: Any) -> list[str]:
         return [*super().list_commands(ctx), *COMMAND_GROUPS]
 
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        # Remember the word after the group's name (`list` in `smo inventory list`), so only
+        # that command is built; Typer would otherwise build all of the group's commands.
+        self._next_word = args[1] if len(args) > 1 else None
+        return super().resolve_command(ctx, args)
+
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         command = super().get_command(ctx, cmd_name)
         if command is not None or cmd_name not in COMMAND_GROUPS:
             return command
         if cmd_name not in self._loaded:
             module = importlib.import_module(COMMAND_GROUPS[cmd_name][0])
-            loaded = typer.main.get_command(module.app)
+            loaded = _build(module.app, getattr(self, "_next_word", None))
             loaded.name = cmd_name
             self._loaded[cmd_name] = loaded
             # Everything imported so far lives as long as the process: move it out of the
@@ -77,6 +84,23 @@ class LazyGroup(TyperGroup):
         finally:
             if isinstance(ctx.obj, AppContext):
                 ctx.obj.close()
+
+
+def _build(group: typer.Typer, name: str | None) -> Any:
+    """The Click command for a group, with just the named command or sub-group built.
+
+    Anything else (`--help`, a typo, an argument) builds the whole group, so help listings and
+    "no such command" suggestions stay complete. A one-command app (`smo init`) stays a command.
+    """
+    commands = [c for c in group.registered_commands if c.name == name]
+    groups = [g for g in group.registered_groups if g.name == name]
+    is_group = len(group.registered_commands) + len(group.registered_groups) > 1
+    if not is_group or not (commands or groups):
+        return typer.main.get_command(group)
+    narrowed = copy.copy(group)
+    narrowed.registered_commands = commands
+    narrowed.registered_groups = groups
+    return typer.main.get_group(narrowed)
 
 
 def debug_of(ctx: Any) -> bool:

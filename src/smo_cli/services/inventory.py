@@ -267,7 +267,7 @@ def list_accounts(session: Session, *, platform: str | None = None, owner: str |
         query = query.limit(limit)
     result = session.execute(query)
     keys = list(result.keys())
-    return [dict(zip(keys, row, strict=True)) for row in result]
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]
 
 
 def export_accounts(session: Session, out: TextIO | Path) -> int:
