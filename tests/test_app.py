@@ -184,3 +184,10 @@ def test_group_help_lists_all_its_commands(run: Run) -> None:
     for command in ("add", "list", "show", "edit", "remove", "import", "export", "target",
                     "gap", "check", "audit"):
         assert f"\n  {command} " in listed
+
+
+def test_ctrl_c_at_a_prompt_exits_130(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("smo_cli.cli._options.interactive", lambda: True)
+    result = run("org", "people", "add", "x@acme.nl")        # asks for the name; stdin is empty
+    assert result.exit_code == 130
+    assert "interrupted" in result.stderr

@@ -290,3 +290,65 @@ def test_remove_asks_on_a_terminal_and_yes_skips_the_question(
     assert run("inventory", "show", "@acmenl").exit_code == 0
     assert run("inventory", "remove", "@acmenl", "-y").exit_code == 0
     assert run("inventory", "show", "@acmenl").exit_code == 3
+
+
+def test_misspelt_csv_column_is_refused_and_nothing_changes(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "typo.csv"
+    path.write_text("platform,handle,onwer\nx,@acme,company\n")
+    result = run("inventory", "import", str(path))
+    assert result.exit_code == 5
+    assert "line 1: unknown column onwer" in result.stderr
+    assert "the columns are platform, handle, url, owner" in result.stderr
+    assert run("inventory", "list", "-f", "json").json() == []
+
+
+def test_list_owner_filter_understands_none_and_departments(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "owners.csv"
+    path.write_text("platform,handle,owner\nx,@found,\nx,@hr,dept:hr\n")
+    run("inventory", "import", str(path))
+    assert [a["handle"] for a in run("inventory", "list", "--owner", "none", "-f",
+                                     "json").json()] == ["@found"]
+    assert [a["handle"] for a in run("inventory", "list", "--owner", "DEPT:HR", "-f",
+                                     "json").json()] == ["@hr"]
+    assert run("inventory", "list", "--owner", "dept:nosuch").exit_code == 5
+    assert "No accounts match." in run("inventory", "list", "--platform", "tiktok").stdout
+
+
+def test_add_and_edit_print_the_same_fields_as_show(run: Run) -> None:
+    added = run("inventory", "add", "@acme", "-p", "x", "-f", "json").json()
+    shown = run("inventory", "show", "@acme", "-f", "json").json()
+    edited = run("inventory", "edit", "@acme", "--notes", "n", "-f", "json").json()
+    assert list(added) == list(shown) == list(edited)
+
+
+def test_mastodon_is_guessed_only_from_profile_paths(run: Run) -> None:
+    assert run("inventory", "add", "https://social.example.org/@acme", "-f",
+               "json").json()["platform"] == "mastodon"
+    medium = run("inventory", "add", "https://medium.com/@acme")
+    assert medium.exit_code == 2
+    assert "pass --platform" in medium.stderr
+
+
+def test_export_protects_formula_cells_and_imports_them_back(run: Run, tmp_path: Path) -> None:
+    run("inventory", "add", "@acme", "-p", "x", "--notes", '=HYPERLINK("http://evil","x")')
+    out = tmp_path / "export.csv"
+    run("inventory", "export", "--out", str(out))
+    assert "\"'=HYPERLINK(" in out.read_text()     # quoted, apostrophe first
+    assert ",@acme," in out.read_text()            # a handle is not a formula
+    run("inventory", "remove", "@acme")
+    run("inventory", "import", str(out))
+    assert run("inventory", "show", "@acme", "-f", "json").json()["notes"] == (
+        '=HYPERLINK("http://evil","x")')
+
+
+def test_audit_format_follows_the_out_suffix(run: Run, tmp_path: Path) -> None:
+    out = tmp_path / "audit.html"
+    assert run("inventory", "audit", "--out", str(out)).exit_code == 0
+    assert out.read_text().startswith("<!doctype html>")
+    assert run("inventory", "audit", "--lang", "EN").stdout.startswith("# Social media")
+
+
+def test_check_accepts_a_handle(run: Run) -> None:
+    run("inventory", "add", "@acme", "-p", "x")
+    result = run("inventory", "check", "--account", "@acme", "-f", "json")
+    assert [o["handle"] for o in result.json()] == ["@acme"]

@@ -46,10 +46,32 @@ def test_check_stores_snapshot_shown_by_list_show_and_gap(run: Run, httpserver: 
     assert shown["followers"] == 1234
     assert shown["check_status"] == "ok"
     gaps = run("inventory", "gap", "-f", "json").json()
-    assert [(g["account_id"], g["finding"]) for g in gaps] == [(mastodon["id"], "dormant")]
+    assert sorted((g["account_id"], g["finding"]) for g in gaps) == [
+        (mastodon["id"], "dormant"), (site["id"], "check-failed")]
 
 
 def test_check_one_unknown_account_exits_not_found(run: Run) -> None:
     result = run("inventory", "check", "--account", "42")
     assert result.exit_code == 3
     assert "no account with id 42" in result.stderr
+
+
+def test_a_failed_check_keeps_what_the_last_answer_said(run: Run, httpserver: HTTPServer) -> None:
+    old = (datetime.now(UTC) - timedelta(days=200)).date().isoformat()
+    lookup = httpserver.expect_request("/api/v1/accounts/lookup", query_string="acct=acme")
+    lookup.respond_with_json(_mastodon_account(old))
+    account = run("inventory", "add", httpserver.url_for("/@acme"), "-p", "mastodon",
+                  "--custodian", "sanne@acme.nl", "--2fa", "-f", "json").json()
+    assert run("inventory", "check").exit_code == 0
+    httpserver.clear()
+    httpserver.expect_request("/api/v1/accounts/lookup").respond_with_data("down", status=503)
+
+    failed = run("inventory", "check")
+    assert failed.exit_code == 6                     # every account failed: the run failed
+    assert "Checked 1 account: 0 answered, 1 failed" in failed.stderr
+
+    shown = run("inventory", "show", str(account["id"]), "-f", "json").json()
+    assert shown["check_status"] == "unreachable"
+    assert (shown["followers"], shown["last_post"][:10]) == (1234, old)
+    findings = {g["finding"] for g in run("inventory", "gap", "-f", "json").json()}
+    assert findings == {"dormant", "check-failed"}

@@ -125,8 +125,8 @@ def test_removing_a_manager_clears_their_reports_and_says_so(run: Run) -> None:
         "mark.jansen@acme-installatie.example")
     result = run("org", "people", "remove", "mark.jansen@acme-installatie.example")
     assert result.exit_code == 0
-    assert "25 people had them as manager; they now have none." in result.stdout
-    assert "1 accounts they own now have an unknown owner" in result.stdout
+    assert "People who had them as manager, now without one: 25." in result.stdout
+    assert "Accounts they own, now with an unknown owner: 1 " in result.stdout
     jan = run("org", "people", "show", "jan.jansen@acme-installatie.example", "-f", "json").json()
     assert jan["manager_email"] is None
     gaps = run("inventory", "gap", "-f", "json").json()
@@ -144,3 +144,9 @@ def test_init_without_org_off_a_terminal_is_a_usage_error(run: Run, tmp_path: Pa
     assert result.exit_code == 2
     assert "--org is required" in result.stderr
     assert not (tmp_path / "new").exists()
+
+
+def test_a_person_cannot_be_their_own_manager(run: Run) -> None:
+    result = run("org", "people", "add", "a@acme.nl", "--name", "A", "--manager", "A@acme.nl")
+    assert result.exit_code == 5
+    assert "cannot be their own manager" in result.stderr

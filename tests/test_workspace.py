@@ -161,3 +161,19 @@ def test_database_url_from_a_file(run: Run, tmp_path: Path) -> None:
     missing = run("config", "show", env={"SMO_DATABASE_URL_FILE": str(tmp_path / "absent")})
     assert missing.exit_code == 5
     assert "SMO_DATABASE_URL_FILE: cannot read" in missing.stderr
+
+
+def test_config_show_redacts_passwords_in_query_strings(run: Run) -> None:
+    result = run("config", "show", "-f", "json",
+                 env={"SMO_DATABASE_URL": "postgresql://u@h/db?sslmode=require&password=s3cret"})
+    assert "s3cret" not in result.stdout
+    assert result.json()["database_url"].endswith("sslmode=require&password=***")
+
+
+def test_bluesky_appview_must_be_a_web_address(run: Run, workspace: Path) -> None:
+    text = (workspace / "smo.yaml").read_text().replace(
+        "bluesky_appview: https://public.api.bsky.app", "bluesky_appview: ftp://x")
+    (workspace / "smo.yaml").write_text(text)
+    result = run("config", "show")
+    assert result.exit_code == 5
+    assert "inventory.bluesky_appview: got 'ftp://x', expected an http(s) address" in result.stderr

@@ -28,10 +28,12 @@ ENV_DATABASE_URL = "SMO_DATABASE_URL"
 DEPARTMENT_KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
+HTTP_URL_PATTERN = r"^https?://[^\s/]+"
 PATTERN_DESCRIPTIONS = {
     DEPARTMENT_KEY_PATTERN: "a key of lower-case letters, digits, - or _, e.g. sales",
     EMAIL_PATTERN: "an e-mail address, e.g. sales@acme.nl",
     COUNTRY_PATTERN: "a two-letter country code in capitals, e.g. NL",
+    HTTP_URL_PATTERN: "an http(s) address, e.g. https://public.api.bsky.app",
 }
 
 Language = Literal["nl", "en"]
@@ -106,7 +108,8 @@ class Officer(_Strict):
 
 
 class InventorySettings(_Strict):
-    bluesky_appview: str = "https://public.api.bsky.app"
+    bluesky_appview: Annotated[str, Field(pattern=HTTP_URL_PATTERN)] = (
+        "https://public.api.bsky.app")
     dormant_after_days: int = Field(default=90, ge=1)
     check_concurrency: int = Field(default=8, ge=1, le=64)
     timeout_seconds: float = Field(default=10.0, gt=0)
@@ -270,6 +273,8 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
 
 _SECRET_KEY = re.compile(r"(password|token|secret|api_key)", re.IGNORECASE)
 _URL_PASSWORD = re.compile(r"(?P<head>://[^:/@]+:)[^@]+@")
+_QUERY_SECRET = re.compile(r"(?P<head>[?&](?:password|passwd|pwd|token|secret)=)[^&#]*",
+                           re.IGNORECASE)
 
 
 def redact(value: Any, key: str = "") -> Any:
@@ -281,5 +286,5 @@ def redact(value: Any, key: str = "") -> Any:
     if isinstance(value, str):
         if _SECRET_KEY.search(key):
             return "***"
-        return _URL_PASSWORD.sub(r"\g<head>***@", value)
+        return _QUERY_SECRET.sub(r"\g<head>***", _URL_PASSWORD.sub(r"\g<head>***@", value))
     return value

@@ -111,7 +111,11 @@ def _handle_exception(ctx: Any, exc: Exception) -> Any:
     from smo_cli.errors import ExitCode, SmoError
     from smo_cli.render.output import error
 
-    if isinstance(exc, typer.Exit | typer.Abort) or type(exc).__module__.startswith("typer."):
+    if isinstance(exc, typer.Abort):
+        # Ctrl-C or Ctrl-D at a prompt: the same as Ctrl-C anywhere else.
+        error("interrupted")
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
+    if isinstance(exc, typer.Exit) or type(exc).__module__.startswith("typer."):
         raise exc
     if isinstance(exc, BrokenPipeError):
         # The reader (head, less) went away: stop quietly, as every Unix tool does.

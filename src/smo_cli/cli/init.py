@@ -40,7 +40,7 @@ def init_workspace(
     context = get_app(ctx)
     target = directory or context.workspace_option or _env_folder(context.env) or context.cwd
     created = create_workspace(target, org=org, lang=lang, env=context.env, force=force)
-    say(f"Created workspace {created.root} for {created.settings.organisation.name}.")
+    say(f"Created workspace {created.root} for {created.settings.organisation.name.rstrip('.')}.")
     say(f"  configuration: {created.config_path}")
     say(f"  database:      {_redacted(created.database_url)}")
     say("Next: edit the departments in smo.yaml, then `smo org people import employees.csv`.")

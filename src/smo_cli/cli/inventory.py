@@ -22,7 +22,7 @@ from smo_cli.cli._options import (
     command_group,
 )
 from smo_cli.db.models.inventory import AccountKind, Platform, Requirement
-from smo_cli.errors import UsageError
+from smo_cli.errors import SourceError, UsageError
 from smo_cli.render.output import OutputFormat
 
 app = command_group(
@@ -120,8 +120,9 @@ def add_account(
     context = get_app(ctx)
     with context.transaction() as session:
         account = inventory.add_account(session, context.workspace().settings, data)
-    emit_one(account, fmt=fmt, message=f"Added account {account.id}: {account.handle} "
-             f"({account.platform}, {account.kind}, owner {account.owner}).")
+        record = inventory.account_record(session, account)
+    emit_one(record, fmt=fmt, message=f"Added account {account.id}: {account.handle} "
+             f"({account.platform}, {account.kind}, owner {account.owner or 'none'}).")
 
 
 @app.command("list")
@@ -136,16 +137,20 @@ def list_accounts(
 ) -> None:
     """List accounts, filtered by platform, owner, kind or department."""
     from smo_cli.render.output import emit_rows
-    from smo_cli.services.inventory import LIST_COLUMNS, list_accounts
+    from smo_cli.services.inventory import LIST_COLUMNS, list_accounts, normalise_owner
     from smo_cli.services.org import check_department
 
     context = get_app(ctx)
-    dept = check_department(context.workspace().settings, dept)
+    settings = context.workspace().settings
+    dept = check_department(settings, dept)
+    owner = normalise_owner(settings, owner) if owner is not None else None
     with context.reading() as session:
         rows = list_accounts(session, platform=platform, owner=owner, kind=kind,
                              department=dept, limit=limit)
+    filtered = any(v is not None for v in (platform, owner, kind, dept))
     emit_rows(rows, fmt=fmt, columns=LIST_COLUMNS,
-              empty="No accounts yet: `smo inventory add` or `smo inventory import FILE.csv`.")
+              empty="No accounts match." if filtered else
+              "No accounts yet: `smo inventory add` or `smo inventory import FILE.csv`.")
 
 
 @app.command("show")
@@ -192,7 +197,8 @@ def edit_account(
     context = get_app(ctx)
     with context.transaction() as session:
         edited = inventory.edit_account(session, context.workspace().settings, account, changes)
-    emit_one(edited, fmt=fmt, message=f"Updated account {edited.id}: {edited.handle}.")
+        record = inventory.account_record(session, edited)
+    emit_one(record, fmt=fmt, message=f"Updated account {edited.id}: {edited.handle}.")
 
 
 @app.command("remove")
@@ -232,13 +238,16 @@ def import_accounts(
 @app.command("export")
 def export_accounts(ctx: typer.Context, out: OutOpt = None) -> None:
     """Write every account as CSV (imports back unchanged)."""
-    from smo_cli.render.output import note
+    from smo_cli.render.output import note, output_file, plural
     from smo_cli.services import inventory
 
     with get_app(ctx).reading() as session:
-        count = inventory.export_accounts(session, out or sys.stdout)
-    if out:
-        note(f"Wrote {count} accounts to {out}.")
+        if out is None:
+            inventory.export_accounts(session, sys.stdout)
+            return
+        with output_file(out) as stream:
+            count = inventory.export_accounts(session, stream)
+    note(f"Wrote {plural(count, 'account')} to {out}.")
 
 
 @target_app.command("set")
@@ -342,20 +351,22 @@ def show_gap(
 @app.command("check")
 def check_accounts(
     ctx: typer.Context,
-    account: Annotated[int | None, typer.Option("--account", "-a",
-                                                help="Check only this account id.")] = None,
+    account: Annotated[str | None, typer.Option(
+        "--account", "-a", help="Check only this account (id, handle or URL).")] = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Fetch public facts (followers, posts, last post, reachability) and store a snapshot."""
-    from smo_cli.render.output import emit_rows, note, progress
+    from smo_cli.render.output import emit_rows, note, plural, progress
     from smo_cli.services import inventory_check
+    from smo_cli.services.inventory import get_account
 
     context = get_app(ctx)
     settings = context.workspace().settings.inventory
     # Read, fetch outside any transaction, then write: the database stays unlocked while the
     # network is slow, so cron jobs writing at the same time are not blocked.
     with context.reading() as session:
-        targets = inventory_check.accounts_to_check(session, account_id=account)
+        account_id = get_account(session, account).id if account is not None else None
+        targets = inventory_check.accounts_to_check(session, account_id=account_id)
     with progress(len(targets), "Checking accounts") as advance:
         results = inventory_check.fetch_checks(targets, settings, on_done=lambda _: advance())
     with context.transaction() as session:
@@ -366,16 +377,20 @@ def check_accounts(
               empty="No accounts to check.")
     failed = sum(1 for o in outcomes if o.status not in ("ok", "unsupported"))
     dormant = sum(1 for o in outcomes if o.dormant)
-    note(f"Checked {len(outcomes)} accounts: {len(outcomes) - failed} answered, {failed} failed, "
-         f"{dormant} dormant.")
+    note(f"Checked {plural(len(outcomes), 'account')}: {len(outcomes) - failed} answered, "
+         f"{failed} failed, {dormant} dormant.")
+    if outcomes and failed == len(outcomes):
+        raise SourceError("no account could be checked", hint="is the network down? "
+                          "see the detail column")
 
 
 @app.command("audit")
 def write_audit(
     ctx: typer.Context,
     lang: LangOpt = None,
-    fmt: Annotated[DocumentFormat, typer.Option("--format", "-f", help="md or html.")] = (
-        DocumentFormat.md),
+    fmt: Annotated[DocumentFormat | None, typer.Option(
+        "--format", "-f", help="md or html (default: from --out's suffix, else md).",
+        case_sensitive=False)] = None,
     out: OutOpt = None,
 ) -> None:
     """Write the audit report: every account with owner, custodian, two-factor, last activity,
@@ -383,6 +398,9 @@ def write_audit(
     from smo_cli.render.output import note, say, write_file
     from smo_cli.services.inventory_audit import build_audit
 
+    if fmt is None:
+        fmt = DocumentFormat.html if out and out.suffix.lower() in (".html", ".htm") else (
+            DocumentFormat.md)
     context = get_app(ctx)
     with context.reading() as session:
         document = build_audit(session, context.workspace(), lang=lang, fmt=fmt.value)

@@ -139,10 +139,10 @@ def remove_person(
     person = removal.person
     say(f"Removed {person.name} <{person.email}>.")
     if removal.reports:
-        say(f"  {removal.reports} people had them as manager; they now have none.")
+        say(f"  People who had them as manager, now without one: {removal.reports}.")
     if removal.accounts:
-        say(f"  {removal.accounts} accounts they own now have an unknown owner: "
-            "see `smo inventory gap`.")
+        say(f"  Accounts they own, now with an unknown owner: {removal.accounts} "
+            "(see `smo inventory gap`).")
 
 
 def _record(person: object) -> dict[str, object]:

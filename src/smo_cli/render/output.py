@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -125,11 +126,24 @@ def emit_one(
             out.write(f"{key.replace('_', ' '):<{width}}  {_cell(value)}\n")
 
 
+# A cell a spreadsheet would run as a formula: =..., or +/-/@ with a function call or reference.
+FORMULA = re.compile(r"^(=|[+\-@].*[(!])")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """Keep spreadsheets from running a cell as a formula (=HYPERLINK(...), @SUM(...)).
+
+    Such a cell gets a leading apostrophe, which spreadsheets hide and smo's CSV reader removes,
+    so exports still import back unchanged; handles (@acme) and phone numbers stay as they are.
+    """
+    return "'" + value if FORMULA.match(value) else value
+
+
 def write_csv(records: Sequence[Record], keys: Sequence[str], out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(keys)
     for record in records:
-        writer.writerow([_cell(record.get(k)) for k in keys])
+        writer.writerow([spreadsheet_safe(_cell(record.get(k))) for k in keys])
 
 
 def _print_table(records: Sequence[Record], keys: Sequence[str], title: str | None,
@@ -151,6 +165,11 @@ def _escape_markup(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
+
+
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """`1 account`, `2 accounts`."""
+    return f"{count} {noun if count == 1 else (plural_form or noun + 's')}"
 
 
 def say(text: str) -> None:
@@ -192,9 +211,17 @@ def _stderr_console() -> Any:
     return Console(stderr=True)
 
 
-def write_file(path: Path, text: str) -> None:
-    """Write a document the user asked for with --out; a bad path is their error, not a bug."""
+@contextmanager
+def output_file(path: Path) -> Iterator[TextIO]:
+    """Open a file the user named with --out; a bad path is their error, not a bug."""
     try:
-        path.write_text(text, encoding="utf-8")
+        stream = path.open("w", encoding="utf-8", newline="")
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    with stream:
+        yield stream
+
+
+def write_file(path: Path, text: str) -> None:
+    with output_file(path) as stream:
+        stream.write(text)

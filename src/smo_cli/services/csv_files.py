@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from smo_cli.errors import InvalidData, NotFound, UsageError
+from smo_cli.errors import InvalidData, NotFound
+from smo_cli.render.output import FORMULA
+
+
+def _unprotect(value: str) -> str:
+    """Undo `spreadsheet_safe`, so an exported file imports back unchanged."""
+    return value[1:] if value.startswith("'") and FORMULA.match(value[1:]) else value
 
 
 @dataclass(frozen=True)
@@ -24,8 +30,13 @@ class CsvRow:
         return (self.values.get(column) or "").strip()
 
 
-def read_csv(path: Path, *, aliases: Mapping[str, str], required: Sequence[str]) -> list[CsvRow]:
-    """Rows keyed by canonical column names; `aliases` maps lower-case header spellings to them."""
+def read_csv(path: Path, *, aliases: Mapping[str, str], required: Sequence[str],
+             known: Sequence[str]) -> list[CsvRow]:
+    """Rows keyed by canonical column names; `aliases` maps lower-case header spellings to them.
+
+    An unknown column is an error: since imports update only the columns a file has, a
+    misspelt header would otherwise change nothing without anyone noticing.
+    """
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -40,6 +51,10 @@ def read_csv(path: Path, *, aliases: Mapping[str, str], required: Sequence[str])
     except StopIteration:
         raise InvalidData(f"{path}: the file is empty") from None
     columns = [aliases.get(h.strip().lower(), h.strip().lower()) for h in header]
+    unknown = [h.strip() for h, c in zip(header, columns, strict=True) if c not in known]
+    if unknown:
+        raise InvalidData(f"{path}: line 1: unknown column {', '.join(unknown)}",
+                          hint=f"the columns are {', '.join(known)}")
     missing = [c for c in required if c not in columns]
     if missing:
         raise InvalidData(f"{path}: line 1: missing column {', '.join(missing)}",
@@ -51,7 +66,8 @@ def read_csv(path: Path, *, aliases: Mapping[str, str], required: Sequence[str])
         if len(values) > len(columns):
             raise InvalidData(f"{path}: line {reader.line_num}: {len(values)} fields but the "
                               f"header has {len(columns)}")
-        rows.append(CsvRow(reader.line_num, dict(zip(columns, values, strict=False))))
+        rows.append(CsvRow(reader.line_num, dict(zip(columns, map(_unprotect, values),
+                                                     strict=False))))
     return rows
 
 
@@ -81,21 +97,3 @@ def row_error(path: Path, row: CsvRow, column: str, problem: str,
     advice = "nothing was imported; fix the row and run again"
     return InvalidData(f"{path}: line {row.line}, column {column}: {problem}",
                        hint=f"{hint}; {advice}" if hint else advice)
-
-
-def write_csv(out: io.TextIOBase | Path, header: Sequence[str],
-              rows: Iterable[Sequence[object]]) -> None:
-    def _write(stream: io.TextIOBase) -> None:
-        writer = csv.writer(stream, lineterminator="\n")
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow(["" if v is None else v for v in row])
-
-    if isinstance(out, Path):
-        try:
-            with out.open("w", encoding="utf-8", newline="") as stream:
-                _write(stream)
-        except OSError as exc:
-            raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
-    else:
-        _write(out)

@@ -14,6 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 from smo_cli.db.models import Platform
 from smo_cli.errors import InvalidData
 
+# Hosts whose /@name pages are not Mastodon profiles.
+NOT_MASTODON_HOSTS = ("medium.com", "substack.com", "dev.to", "hashnode.com", "pinterest.com")
+
 # Hosts a platform's profile URLs live on (self-hosted Mastodon can be anywhere).
 PLATFORM_HOSTS: dict[Platform, tuple[str, ...]] = {
     Platform.bluesky: ("bsky.app",),
@@ -82,7 +85,12 @@ def guess_platform(text: str) -> Platform | None:
     for platform, hosts in PLATFORM_HOSTS.items():
         if _host_matches(host, hosts):
             return platform
-    if "/@" in text:
+    # Mastodon can live on any host, so only a profile-shaped path on a host that is not a
+    # known blogging platform counts (medium.com/@x and substack.com/@x are not Mastodon).
+    path = _split(text.strip())[2]
+    bare = host.split(":")[0]
+    if re.match(r"^/@[A-Za-z0-9_.\-]+(/\d+)?/?$", path) and not _host_matches(
+            bare, NOT_MASTODON_HOSTS):
         return Platform.mastodon
     return None
 

@@ -14,7 +14,8 @@ from smo_cli.config import InventorySettings, Settings
 from smo_cli.db.models import Account, AccountKind, AccountSnapshot, Person, Platform, table_of
 from smo_cli.db.types import utcnow
 from smo_cli.errors import AlreadyExists, Conflict, InvalidData, NotFound
-from smo_cli.services.csv_files import FieldProblem, ImportSummary, read_csv, row_error, write_csv
+from smo_cli.render.output import write_csv
+from smo_cli.services.csv_files import FieldProblem, ImportSummary, read_csv, row_error
 from smo_cli.services.handles import guess_platform, identify, looks_like_url
 from smo_cli.services.org import EMAIL, check_department
 
@@ -211,21 +212,28 @@ def _as_input(account: Account) -> AccountInput:
         notes=account.notes)
 
 
-def newest_snapshot_ids() -> Subquery:
-    """(account_id, snapshot_id) of each account's newest snapshot, by check time then id."""
+def newest_snapshot_ids(*, answered: bool = False) -> Subquery:
+    """(account_id, snapshot_id) of each account's newest snapshot, by check time then id.
+
+    With `answered`, only checks the platform answered: a failed check (network down) says
+    nothing about followers or the last post, so it must not hide what an earlier one learned.
+    """
     rank = func.row_number().over(
         partition_by=col(AccountSnapshot.account_id),
         # The id breaks ties between two snapshots taken in the same instant.
         order_by=(col(AccountSnapshot.checked_at).desc(), col(AccountSnapshot.id).desc()),
     ).label("rank")
     ranked = select(col(AccountSnapshot.account_id).label("account_id"),
-                    col(AccountSnapshot.id).label("snapshot_id"), rank).subquery()
-    return select(ranked.c.account_id, ranked.c.snapshot_id).where(ranked.c.rank == 1).subquery()
+                    col(AccountSnapshot.id).label("snapshot_id"), rank)
+    if answered:
+        ranked = ranked.where(col(AccountSnapshot.status) == "ok")
+    table = ranked.subquery()
+    return select(table.c.account_id, table.c.snapshot_id).where(table.c.rank == 1).subquery()
 
 
-def latest_snapshots(session: Session) -> dict[int, AccountSnapshot]:
-    """The newest snapshot of every account that has one, by account id (one query)."""
-    newest = newest_snapshot_ids()
+def latest_snapshots(session: Session, *, answered: bool = False) -> dict[int, AccountSnapshot]:
+    """The newest (answered) snapshot of every account that has one, by account id."""
+    newest = newest_snapshot_ids(answered=answered)
     statement = select(AccountSnapshot).join(newest,
                                              newest.c.snapshot_id == col(AccountSnapshot.id))
     return {snapshot.account_id: snapshot for snapshot in session.scalars(statement)}
@@ -244,7 +252,7 @@ def list_accounts(session: Session, *, platform: str | None = None, owner: str |
     """Accounts as plain rows (fast even for tens of thousands), with the last known post date."""
     accounts, snapshots = table_of(Account), table_of(AccountSnapshot)
     account, snapshot = accounts.c, snapshots.c
-    newest = newest_snapshot_ids()
+    newest = newest_snapshot_ids(answered=True)
     query = (
         select(account.id, account.platform, account.handle, account.owner, account.kind,
                account.custodian, account.two_factor, snapshot.last_post_at.label("last_post"),
@@ -255,8 +263,8 @@ def list_accounts(session: Session, *, platform: str | None = None, owner: str |
     )
     if platform:
         query = query.where(account.platform == platform)
-    if owner:
-        query = query.where(account.owner == owner.strip().lower())
+    if owner is not None:
+        query = query.where(account.owner == owner)
     if kind:
         query = query.where(account.kind == kind)
     if department:
@@ -270,26 +278,18 @@ def list_accounts(session: Session, *, platform: str | None = None, owner: str |
     return [dict(zip(keys, row, strict=True)) for row in result.all()]
 
 
-def export_accounts(session: Session, out: TextIO | Path) -> int:
+def export_accounts(session: Session, out: TextIO) -> int:
+    """Every account as CSV in the import format, so the file imports back unchanged."""
     accounts = session.scalars(select(Account).order_by(col(Account.platform),
                                                         col(Account.handle))).all()
-    rows = [[_csv_value(getattr(a, c)) for c in CSV_COLUMNS] for a in accounts]
-    write_csv(out, CSV_COLUMNS, rows)  # type: ignore[arg-type]
-    return len(rows)
-
-
-def _csv_value(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+    write_csv([{c: getattr(a, c) for c in CSV_COLUMNS} for a in accounts], CSV_COLUMNS, out)
+    return len(accounts)
 
 
 def import_accounts(session: Session, settings: Settings, path: Path) -> ImportSummary:
     """Upsert accounts from CSV by platform and canonical handle; a bad row imports nothing."""
     rows = read_csv(path, aliases={"2fa": "two_factor", "two-factor": "two_factor"},
-                    required=("platform",))
+                    required=("platform",), known=CSV_COLUMNS)
     cleaned: dict[tuple[str, str], dict[str, Any]] = {}
     blank_kind: set[tuple[str, str]] = set()
     for row in rows:
@@ -362,20 +362,27 @@ def _row_input(get: Any) -> AccountInput:
 
 def describe_account(session: Session, reference: str | int) -> dict[str, Any]:
     """An account's fields and its newest check, for `inventory show`."""
-    account = get_account(session, reference)
-    snapshot = session.scalars(select(AccountSnapshot)
-                               .where(col(AccountSnapshot.account_id) == account.id)
+    return account_record(session, get_account(session, reference))
+
+
+def account_record(session: Session, account: Account) -> dict[str, Any]:
+    """The fixed fields `show`, `add` and `edit` print: the account, its newest check, and
+    the facts of its newest answered check."""
+    def newest(*conditions: Any) -> AccountSnapshot | None:
+        return session.scalars(select(AccountSnapshot)
+                               .where(col(AccountSnapshot.account_id) == account.id, *conditions)
                                .order_by(col(AccountSnapshot.checked_at).desc(),
                                          col(AccountSnapshot.id).desc()).limit(1)).first()
-    record: dict[str, Any] = {"id": account.id,
-                              **{c: getattr(account, c) for c in CSV_COLUMNS},
-                              "added_at": account.added_at, "updated_at": account.updated_at}
-    record.update({
-        "checked_at": snapshot.checked_at if snapshot else None,
-        "check_status": snapshot.status if snapshot else None,
-        "followers": snapshot.followers if snapshot else None,
-        "posts": snapshot.posts if snapshot else None,
-        "last_post": snapshot.last_post_at if snapshot else None,
-        "check_detail": snapshot.detail if snapshot else None,
-    })
-    return record
+
+    checked = newest()
+    answered = newest(col(AccountSnapshot.status) == "ok")
+    return {
+        "id": account.id, **{c: getattr(account, c) for c in CSV_COLUMNS},
+        "added_at": account.added_at, "updated_at": account.updated_at,
+        "checked_at": checked.checked_at if checked else None,
+        "check_status": checked.status if checked else None,
+        "check_detail": checked.detail if checked else None,
+        "followers": answered.followers if answered else None,
+        "posts": answered.posts if answered else None,
+        "last_post": answered.last_post_at if answered else None,
+    }

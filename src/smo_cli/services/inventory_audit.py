@@ -33,11 +33,13 @@ def audit_context(session: Session, workspace: Workspace, *, lang: str,
             by_account[gap.account_id].append(gap)
     names = {p.email: p.name for p in session.scalars(select(Person)).all()}
     departments = {f"dept:{d.key}": d.name for d in settings.departments}
-    snapshots = latest_snapshots(session)
+    answered = latest_snapshots(session, answered=True)
+    checked = latest_snapshots(session)
     accounts = []
     for account in session.scalars(select(Account).order_by(
             col(Account.owner), col(Account.platform), col(Account.handle))).all():
-        snapshot = snapshots.get(account.id or 0)
+        snapshot = answered.get(account.id or 0)
+        newest = checked.get(account.id or 0)
         accounts.append({
             "id": account.id, "platform": account.platform, "handle": account.handle,
             "url": account.url, "kind": account.kind, "owner": account.owner,
@@ -47,8 +49,8 @@ def audit_context(session: Session, workspace: Workspace, *, lang: str,
             "two_factor": account.two_factor,
             "last_post": snapshot.last_post_at if snapshot else None,
             "followers": snapshot.followers if snapshot else None,
-            "checked_at": snapshot.checked_at if snapshot else None,
-            "check_status": snapshot.status if snapshot else None,
+            "checked_at": newest.checked_at if newest else None,
+            "check_status": newest.status if newest else None,
             "findings": by_account.get(account.id or 0, []),
         })
     return {
@@ -75,7 +77,7 @@ def audit_context(session: Session, workspace: Workspace, *, lang: str,
 def build_audit(session: Session, workspace: Workspace, *, lang: str | None = None,
                 fmt: str = "md", now: datetime | None = None) -> str:
     """The audit as Markdown or a standalone HTML page."""
-    lang = lang or workspace.settings.language
+    lang = (lang or workspace.settings.language).lower()
     if lang not in LANGUAGES:
         raise InvalidData(f"unknown language {lang!r}", hint="use nl or en")
     if fmt not in FORMATS:

@@ -33,7 +33,7 @@ PRESENT_KINDS = {AccountKind.official.value, AccountKind.employee_professional.v
 class Gap:
     scope: str        # company or dept:<key>
     platform: str
-    finding: str      # missing | must-not | dormant | impostor | no-owner | no-custodian | ...
+    finding: str      # missing | must-not | dormant | impostor | no-owner | check-failed | ...
     severity: str     # high | medium | low
     account_id: int | None
     account: str | None
@@ -68,7 +68,8 @@ def set_target(session: Session, settings: Settings, *, platform: Platform, owne
 
 def import_targets(session: Session, settings: Settings, path: Path) -> int:
     """Set targets from CSV (platform, owner, required, why); a bad row imports nothing."""
-    rows = read_csv(path, aliases={}, required=("platform", "required"))
+    rows = read_csv(path, aliases={}, required=("platform", "required"),
+                    known=("platform", "owner", "required", "why"))
     parsed: list[tuple[Platform, str, Requirement, str | None]] = []
     for row in rows:
         try:
@@ -116,7 +117,8 @@ def find_gaps(session: Session, settings: Settings, *, department: str | None = 
     now = now or utcnow()
     people = {p.email: p.department for p in session.scalars(select(Person)).all()}
     accounts = list(session.scalars(select(Account)).all())
-    snapshots = latest_snapshots(session)
+    answered = latest_snapshots(session, answered=True)
+    checked = latest_snapshots(session)
     gaps: list[Gap] = []
 
     def scope_of(account: Account) -> str:
@@ -129,7 +131,7 @@ def find_gaps(session: Session, settings: Settings, *, department: str | None = 
     present: set[tuple[str, str]] = set()
     for account in accounts:
         scope = scope_of(account)
-        snapshot = snapshots.get(account.id or 0)
+        snapshot = answered.get(account.id or 0)
         last_post = snapshot.last_post_at if snapshot else None
         dormant = account.kind == AccountKind.dormant.value or is_dormant(
             last_post, now, settings.inventory)
@@ -137,6 +139,11 @@ def find_gaps(session: Session, settings: Settings, *, department: str | None = 
         if account.kind in PRESENT_KINDS and not dormant and account.owner != NO_OWNER:
             present.add((scope, account.platform))
         gaps.extend(_account_findings(settings, account, scope, people, dormant, last_post))
+        newest = checked.get(account.id or 0)
+        if newest is not None and newest.status in ("error", "unreachable"):
+            gaps.append(Gap(scope, account.platform, "check-failed", "medium", account.id,
+                            account.handle, newest.detail or newest.status,
+                            why=newest.detail))
 
     for target in list_targets(session):
         exists = (target.owner, target.platform) in present

@@ -132,6 +132,8 @@ def _validated(session: Session, settings: Settings, data: PersonInput,
         raise FieldProblem("department", exc.message, hint=exc.hint) from None
     manager = (data.manager or "").strip().lower() or None
     if manager is not None:
+        if manager == email:
+            raise FieldProblem("manager", "a person cannot be their own manager")
         if not EMAIL.match(manager):
             raise FieldProblem("manager", f"{data.manager!r} is not an e-mail address")
         if manager not in (also_known or set()) and find_person(session, manager) is None:
@@ -143,7 +145,8 @@ def _validated(session: Session, settings: Settings, data: PersonInput,
 
 def import_people(session: Session, settings: Settings, path: Path) -> ImportSummary:
     """Upsert people by e-mail from CSV; any bad row raises before anything is written."""
-    rows = read_csv(path, aliases=PEOPLE_COLUMNS, required=("name", "email"))
+    rows = read_csv(path, aliases=PEOPLE_COLUMNS, required=("name", "email"),
+                    known=("name", "email", "department", "role", "manager"))
     emails_in_file = {r.get("email").lower() for r in rows}
     seen: set[str] = set()
     validated: list[PersonInput] = []

@@ -18,6 +18,7 @@ def create_workspace(root: Path, *, org: str, lang: str, env: Mapping[str, str],
                      force: bool = False) -> Workspace:
     """Write smo.yaml (unless present), create the database and apply every migration."""
     org = org.strip()
+    lang = lang.strip().lower()
     if not org:
         raise InvalidData("the organisation name is empty", hint="pass --org NAME")
     if lang not in LANGUAGES:
