@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -58,7 +59,8 @@ def audit_context(session: Session, workspace: Workspace, *, lang: str,
         "title": TITLES[lang],
         "organisation": settings.organisation,
         "officer": settings.officer,
-        "generated": now,
+        # The date the officer sees is the company's own date, not UTC's.
+        "generated": now.astimezone(ZoneInfo(settings.business_hours.timezone)),
         "accounts": accounts,
         "gaps": gaps,
         "targets": list_targets(session),
