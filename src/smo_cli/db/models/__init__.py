@@ -13,16 +13,32 @@ from smo_cli.db.models.inventory import (
     PresenceTarget,
     Requirement,
 )
+from smo_cli.db.models.listening import (
+    ListenRun,
+    ListenRunSource,
+    Mention,
+    MentionQuery,
+    SavedQuery,
+    Source,
+    Tombstone,
+)
 from smo_cli.db.models.org import Person
 
 __all__ = [
     "Account",
     "AccountKind",
     "AccountSnapshot",
+    "ListenRun",
+    "ListenRunSource",
+    "Mention",
+    "MentionQuery",
     "Person",
     "Platform",
     "PresenceTarget",
     "Requirement",
+    "SavedQuery",
+    "Source",
+    "Tombstone",
 ]
 
 
