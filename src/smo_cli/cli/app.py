@@ -31,6 +31,7 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
         "smo_cli.cli.inventory",
         "Presence inventory (job 3): accounts, targets, gaps, checks, audit.",
     ),
+    "sources": ("smo_cli.cli.sources", "Listening sources (job 6): feeds and platforms."),
 }
 
 
