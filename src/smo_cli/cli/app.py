@@ -32,6 +32,9 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
         "Presence inventory (job 3): accounts, targets, gaps, checks, audit.",
     ),
     "sources": ("smo_cli.cli.sources", "Listening sources (job 6): feeds and platforms."),
+    "queries": ("smo_cli.cli.queries", "Saved Boolean queries that decide what is kept."),
+    "listen": ("smo_cli.cli.listen", "Run listening (for cron) and see past runs."),
+    "mentions": ("smo_cli.cli.mentions", "Mentions kept by listening: list, show, search."),
 }
 
 

@@ -193,9 +193,12 @@ def error(text: str, hint: str | None = None) -> None:
 
 
 @contextmanager
-def progress(total: int, label: str) -> Iterator[Callable[[], None]]:
-    """A progress bar on stderr when it is a terminal; silent otherwise (cron, pipes, tests)."""
-    if not sys.stderr.isatty() or total <= 1:
+def progress(total: int | None, label: str) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr when it is a terminal; silent otherwise (cron, pipes, tests).
+
+    `total=None` counts up without knowing the end.
+    """
+    if not sys.stderr.isatty() or (total is not None and total <= 1):
         yield lambda: None
         return
     from rich.progress import Progress

@@ -1,0 +1,77 @@
+"""`smo listen`: the unattended listening run, made for cron (job 6)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from smo_cli.cli._context import get_app
+from smo_cli.cli._options import FormatOpt, LimitOpt, QuietOpt, command_group
+from smo_cli.render.output import OutputFormat
+
+app = command_group(
+    "Listening: fetch every due source, keep what the queries match.",
+    "smo listen run                      # from cron: */15 * * * * smo -w /srv/acme listen run -q",
+    "smo listen run --source google-alerts",
+    "smo listen runs",
+)
+OUTCOME_COLUMNS = ["name", "outcome", "fetched", "new", "duplicate", "updated", "dropped",
+                   "detail"]
+
+
+@app.command("run")
+def run_listen(
+    ctx: typer.Context,
+    source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source, "
+                                               "whatever its poll interval.")] = None,
+    every_source: Annotated[bool, typer.Option("--all", help="Ignore poll intervals.")] = False,
+    quiet: QuietOpt = False,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Fetch every due source, store new mentions once, and print one summary line.
+
+    Exit 0 when the run completed (per-source errors are listed), 6 when every source failed,
+    5 on bad configuration. A second run while one is going exits 0 at once.
+    """
+    from smo_cli.errors import Conflict, ExitCode
+    from smo_cli.render.output import emit_rows, note, plural, progress
+    from smo_cli.services.listening import run_listen as run
+    from smo_cli.services.listening import run_lock
+
+    context = get_app(ctx)
+    workspace = context.workspace()
+    try:
+        with run_lock(workspace.root):
+            engine = context.engine()
+            with progress(None, "Listening") as advance:
+                summary = run(engine, context.env, only=source, every_source=every_source,
+                              on_done=lambda _: advance())
+    except Conflict as busy:
+        if not quiet:
+            note(f"Another listen run is going ({busy.message}); nothing to do.")
+        return
+    failed = [o for o in summary.outcomes if o.failed]
+    if fmt is not OutputFormat.table:
+        emit_rows(summary.outcomes, fmt=fmt, columns=OUTCOME_COLUMNS)
+    elif failed or not quiet:
+        shown = summary.outcomes if not quiet else failed
+        if shown:
+            emit_rows(shown, fmt=fmt, columns=OUTCOME_COLUMNS)
+    if not quiet or failed:
+        note(f"Run {summary.run_id}: {plural(len(summary.outcomes), 'source')}, "
+             f"{plural(summary.new, 'new mention')}, {plural(len(failed), 'failure')}.")
+    if summary.status == "failed":
+        raise typer.Exit(ExitCode.SOURCE)
+
+
+@app.command("runs")
+def list_runs(ctx: typer.Context, limit: LimitOpt = 20,
+              fmt: FormatOpt = OutputFormat.table) -> None:
+    """The latest listen runs: when, status, new mentions, errors."""
+    from smo_cli.render.output import emit_rows
+    from smo_cli.services.listening import recent_runs
+
+    with get_app(ctx).reading() as session:
+        rows = recent_runs(session, limit or 20)
+    emit_rows(rows, fmt=fmt, empty="No runs yet: `smo listen run`.")
