@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from smo_cli.config import load_workspace
 from smo_cli.db.engine import make_engine, reading, transaction
@@ -91,7 +91,7 @@ def listen(engine: Engine, **kwargs: Any) -> Any:
 
 def mentions(engine: Engine) -> list[Mention]:
     with reading(engine) as session:
-        return list(session.exec(select(Mention).order_by(Mention.id)).all())
+        return list(session.exec(select(Mention).order_by(col(Mention.id))).all())
 
 
 def test_each_item_is_stored_once_across_runs_and_sources(engine: Engine) -> None:
