@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,13 +13,14 @@ from smo_cli.cli._options import FormatOpt, LimitOpt, command_group
 from smo_cli.render.output import OutputFormat
 
 app = command_group(
-    "Mentions kept by listening: list, show, search.",
+    "Mentions kept by listening: list, show, search, import.",
     "smo mentions list --query brand --sentiment negative --since 2026-11-01",
     "smo mentions search 'storing' -f json",
     "smo mentions show 42",
+    "smo mentions import brandwatch.csv --map 'Full Text=text' --map 'Url=url'",
 )
 TABLE_COLUMNS = ["id", "first_seen_at", "source", "author", "lang", "sentiment", "queries",
-                 "title", "url"]
+                 "summary", "url"]
 DateOpt = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"])]
 
 
@@ -75,6 +77,10 @@ def _emit(ctx: typer.Context, flt: object, fmt: OutputFormat) -> None:
     assert isinstance(flt, MentionFilter)
     with get_app(ctx).reading() as session:
         rows = list_mentions(session, flt)
+    if fmt is OutputFormat.table:
+        for row in rows:
+            words = (row["title"] or row["text"] or "").split()
+            row["summary"] = " ".join(words[:12]) + (" …" if len(words) > 12 else "")
     columns = TABLE_COLUMNS if fmt is OutputFormat.table else list(MENTION_COLUMNS)
     emit_rows(rows, fmt=fmt, columns=columns, empty="No mentions match.")
 
@@ -89,3 +95,29 @@ def show_mention(ctx: typer.Context,
 
     with get_app(ctx).reading() as session:
         emit_one(get_mention(session, mention_id), fmt=fmt)
+
+
+@app.command("import")
+def import_mentions(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV or JSONL export (Brandwatch, Talkwalker, "
+                                         "LinkedIn page export, ...).", dir_okay=False)],
+    mapping: Annotated[list[str] | None, typer.Option(
+        "--map", help="COLUMN=FIELD, e.g. 'Full Text=text' (fields: text, title, url, author, "
+        "published_at, external_id, lang, hashtags).")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Source name to record "
+                                               "(default: import:FILE).")] = None,
+    matching_only: Annotated[bool, typer.Option(
+        "--matching-only", help="Keep only mentions a saved query matches.")] = False,
+) -> None:
+    """Bring mentions from another tool's export into smo (deduplicated, matched, classified)."""
+    from smo_cli.render.output import say
+    from smo_cli.services.mention_import import import_mentions as run_import
+    from smo_cli.services.mention_import import parse_map
+
+    columns = parse_map(mapping or [])
+    with get_app(ctx).transaction() as session:
+        outcome = run_import(session, file, mapping=columns, source_name=source,
+                             matching_only=matching_only)
+    say(f"Imported {file.name}: {outcome.new} new, {outcome.duplicate} already known, "
+        f"{outcome.updated} updated, {outcome.dropped} matched no query.")
