@@ -92,3 +92,17 @@ def test_bad_map_option_is_refused(run: Run, tmp_path: Path) -> None:
     result = run("mentions", "import", str(path), "--map", "Body=content")
     assert result.exit_code == 5
     assert "is not COLUMN=FIELD" in result.stderr
+
+
+def test_queries_import_from_yaml_is_idempotent_and_checked(run: Run, tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[1] / "examples" / "acme" / "queries.yaml"
+    assert "5 created" in run("queries", "import", str(example)).stdout
+    assert "5 unchanged" in run("queries", "import", str(example)).stdout
+    assert run("queries", "exclude").stdout.startswith("vacature*")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("queries:\n  - {name: ok, text: acme}\n  - {name: broken, text: 'acme (x'}\n")
+    result = run("queries", "import", str(bad))
+    assert result.exit_code == 5
+    assert "queries[1] (broken)" in result.stderr
+    assert [q["name"] for q in run("queries", "list", "-f", "json").json()] == [
+        "brand", "storing", "warmtewerk", "ceo", "warmtepomp"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,6 +16,7 @@ app = command_group(
     "smo queries add brand '(acme OR \"acme installatie\" OR #acme) AND NOT vacature*' -g brand",
     "smo queries add ceo '\"pieter bakker\" OR (bakker NEAR/3 acme)' -g person",
     "smo queries exclude 'vacature* OR \"we zoeken\" OR job*'",
+    "smo queries import queries.yaml",
     "smo queries test brand 'Top service van Acme vandaag!'",
     "smo queries lint 'acme fiets'",
     "smo queries export brand --dialect brandwatch",
@@ -42,6 +44,21 @@ def add_query(
         saved = queries.add_query(session, name=name, text=text, group=group, replace=replace)
         record = {c: getattr(saved, c) for c in LIST_COLUMNS}
     emit_one(record, fmt=fmt, message=f"Saved query {saved.name} ({saved.group}).")
+
+
+@app.command("import")
+def import_queries(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="queries.yaml: `queries:` (name, group, text) "
+                                         "and an optional `exclude:`.", dir_okay=False)],
+) -> None:
+    """Create or update queries from a YAML file (keep it in git); a bad query imports none."""
+    from smo_cli.render.output import say
+    from smo_cli.services import queries
+
+    with get_app(ctx).transaction() as session:
+        summary = queries.import_queries(session, file)
+    say(f"Imported {file.name}: {summary}.")
 
 
 @app.command("list")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
@@ -11,6 +12,7 @@ from sqlmodel import Session, col, select
 from smo_cli.db.models import SavedQuery
 from smo_cli.db.types import utcnow
 from smo_cli.errors import AlreadyExists, InvalidData, NotFound
+from smo_cli.services.csv_files import ImportSummary
 
 if TYPE_CHECKING:
     from smo_cli.query import LintProblem, Query, QuerySet
@@ -154,3 +156,47 @@ def matcher_for(queries: QuerySet, kind: str) -> Matcher:
             hashtags=item.hashtags))
 
     return match
+
+
+def import_queries(session: Session, path: Path) -> ImportSummary:
+    """Upsert queries (and the exclude) from a YAML file; one bad query imports nothing."""
+    from pydantic import BaseModel, ConfigDict, ValidationError
+
+    from smo_cli.config import describe_validation_error, read_yaml
+
+    class Entry(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        name: str
+        text: str
+        group: str = "other"
+
+    class QueriesFile(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        exclude: str | None = None
+        queries: list[Entry] = []
+
+    try:
+        parsed = QueriesFile.model_validate(read_yaml(path) or {})
+    except ValidationError as exc:
+        raise InvalidData(describe_validation_error(path, exc)) from None
+    for index, entry in enumerate(parsed.queries):
+        try:
+            check_name(entry.name)
+            _parse(entry.text)
+            if entry.group not in GROUPS:
+                raise InvalidData(f"unknown group {entry.group!r}",
+                                  hint=f"one of {', '.join(GROUPS)}")
+        except InvalidData as exc:
+            raise InvalidData(f"{path}: queries[{index}] ({entry.name}): {exc.message}",
+                              hint=exc.hint) from None
+    created = updated = unchanged = 0
+    for entry in parsed.queries:
+        saved = find_query(session, entry.name)
+        if saved is not None and (saved.text, saved.group) == (entry.text.strip(), entry.group):
+            unchanged += 1
+            continue
+        add_query(session, name=entry.name, text=entry.text, group=entry.group, replace=True)
+        created, updated = (created + 1, updated) if saved is None else (created, updated + 1)
+    if parsed.exclude is not None:
+        set_exclude(session, parsed.exclude)
+    return ImportSummary(created, updated, unchanged)
