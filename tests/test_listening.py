@@ -271,3 +271,18 @@ def test_two_runs_started_together_store_each_item_once(engine: Engine) -> None:
 def make_engine_path(engine: Engine) -> str:
     assert engine.url.database is not None
     return engine.url.database
+
+
+def test_a_lang_query_sees_the_detected_language(engine: Engine) -> None:
+    with transaction(engine) as session:
+        queries.add_query(session, name="dutch-only", text="lang:nl AND warmtepomp", group="other")
+    add_source(engine, "a")
+    SCRIPT.answers["a"] = [FetchResult([
+        item(1, "De warmtepomp die ik vorige maand kocht werkt uitstekend"),
+        item(2, "The warmtepomp we bought last month works really well for us")], {})]
+    listen(engine)
+    from smo_cli.services.mentions import MentionFilter, list_mentions
+
+    with reading(engine) as session:
+        rows = list_mentions(session, MentionFilter(query="dutch-only"))
+    assert [r["external_id"] for r in rows] == ["urn:post:1"]

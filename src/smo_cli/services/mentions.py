@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -101,11 +101,15 @@ def store_items(session: Session, items: Sequence[Item], *, source_id: int | Non
             else:
                 duplicate += 1
             continue
+        # Language first: a query may ask for `lang:nl`, and most sources declare none.
+        text = " ".join(filter(None, (item.title, item.text)))
+        lang, sentiment, score = classify(text, item.lang)
+        item = replace(item, lang=lang)
         queries = match(item, source_name)
         if not queries and not keep_all:
             dropped += 1
             continue
-        mention_id = _insert(session, item, key, source_id, source_name, classify, now)
+        mention_id = _insert(session, item, key, source_id, source_name, (sentiment, score), now)
         if mention_id is None:          # a concurrent run stored it first
             duplicate += 1
             continue
@@ -117,8 +121,9 @@ def store_items(session: Session, items: Sequence[Item], *, source_id: int | Non
 
 
 def _insert(session: Session, item: Item, key: str, source_id: int | None, source_name: str,
-            classify: Classifier, now: datetime) -> int | None:
-    lang, sentiment, score = classify(" ".join(filter(None, (item.title, item.text))), item.lang)
+            verdict: tuple[str | None, float | None], now: datetime) -> int | None:
+    sentiment, score = verdict
+    lang = item.lang
     published_at, note = published_fields(item, now)
     values: dict[str, Any] = {
         "source_id": source_id, "source_name": source_name, "dedup_key": key,
@@ -161,7 +166,7 @@ def _apply_edit(session: Session, mention: Mention, item: Item, match: Matcher,
     assert mention.id is not None
     current = set(session.scalars(select(col(MentionQuery.query_name))
                                   .where(col(MentionQuery.mention_id) == mention.id)).all())
-    for name in set(match(item, source_name)) - current:
+    for name in set(match(replace(item, lang=mention.lang), source_name)) - current:
         session.add(MentionQuery(mention_id=mention.id, query_name=name))
 
 
