@@ -209,6 +209,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 except (BenchError, OSError, subprocess.TimeoutExpired) as exc:
                     outcome = exc if isinstance(exc, BenchError) else BenchError(repr(exc))
             _report(bench, outcome)
+    # Listening: 1,000 queries over 100,000 mentions against one regex per query.
+    import bench_queries
+
+    bench_queries.main([])
     return 0
 
 
