@@ -8,6 +8,7 @@ to the channel's public video feed.
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 import time
 from datetime import UTC, datetime
@@ -138,11 +139,12 @@ def _text(fetched: Fetched) -> str:
 
 
 async def _parse(fetched: Fetched) -> Any:
-    # Bytes, never str: feedparser would take a str for a URL or a file name and fetch it itself.
-    # In a thread: a 5 MB feed takes a moment to parse and must not stall the other checks.
+    # In a BytesIO: given bytes or a str, feedparser first tries them as a URL or file name
+    # and would read that file itself. In a thread: a 5 MB feed takes a moment to parse.
     headers = dict(fetched.headers.items())
     headers.setdefault("content-location", fetched.url)
-    return await asyncio.to_thread(feedparser.parse, fetched.body, response_headers=headers)
+    return await asyncio.to_thread(feedparser.parse, io.BytesIO(fetched.body),
+                                   response_headers=headers)
 
 
 def _entry_time(entry: Any) -> datetime | None:

@@ -4,7 +4,10 @@ Guards, in the order they apply to each hop:
 - only http and https; a host that resolves to a private, loopback or link-local address is
   refused unless the source allows private addresses (internal listening), and every redirect
   hop is checked again, so a public feed cannot redirect us into the intranet;
-- at most 5 redirects; at most 15 MiB of body, counted after decompression;
+- at most 5 redirects; credentials (Authorization, Cookie) never follow a redirect to another
+  origin;
+- at most 15 MiB of body, counted while decompressing (we undo gzip/deflate ourselves with a bound
+  on the output, so a gzip bomb stops at the cap in memory too; stacked encodings are refused);
 - a per-host bound on parallel requests, and a per-host pause after 429/503 (Retry-After in
   seconds or as an HTTP date), shared by all sources of one run; a paused host is not a failure;
 - 410 Gone and other errors become typed FetchErrors with one line for the officer.
@@ -19,8 +22,10 @@ import asyncio
 import ipaddress
 import socket
 import time
+import zlib
 from collections.abc import Awaitable, Callable, Container, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -34,6 +39,11 @@ MAX_REDIRECTS = 5
 DEFAULT_RETRY_AFTER = 60.0
 MAX_RETRY_AFTER = 6 * 3600.0
 PER_HOST_CONCURRENCY = 2
+# Only what _Inflater undoes; httpx would add br/zstd when those packages happen to be installed.
+ACCEPT_ENCODING = "gzip, deflate"
+# Never carried to another origin by a redirect (httpx's own rule, which we bypass by redirecting
+# ourselves): a feed or API host must not hand our tokens to whoever it redirects to.
+CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 
 Resolver = Callable[[str], Awaitable[list[str]]]
 
@@ -82,6 +92,8 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return DEFAULT_RETRY_AFTER
+    if when.tzinfo is None:       # "-0000" gives a naive datetime: it is UTC, not local time
+        when = when.replace(tzinfo=UTC)
     current = time.time() if now is None else now
     return min(max(0.0, when.timestamp() - current), MAX_RETRY_AFTER)
 
@@ -102,14 +114,22 @@ class GuardedHttp:
                   headers: Mapping[str, str] | None = None,
                   accept: Container[int] = ()) -> Response:
         """GET with every guard; 2xx, 304 and the `accept`ed statuses come back as a Response."""
-        request = self._client.build_request("GET", url, params=params, headers=headers)
+        request = self._build("GET", url, params=params, headers=headers)
         return await self._send(request, accept)
 
     async def post_json(self, url: str, payload: Mapping[str, Any], *,
                         headers: Mapping[str, str] | None = None,
                         accept: Container[int] = ()) -> Response:
-        request = self._client.build_request("POST", url, json=dict(payload), headers=headers)
+        request = self._build("POST", url, json=dict(payload), headers=headers)
         return await self._send(request, accept)
+
+    def _build(self, method: str, url: str, **kwargs: Any) -> httpx.Request:
+        try:
+            request = self._client.build_request(method, url, **kwargs)
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as exc:
+            raise Refused(f"not a valid address: {url!r} ({exc})") from None
+        request.headers["Accept-Encoding"] = ACCEPT_ENCODING
+        return request
 
     async def _send(self, request: httpx.Request, accept: Container[int]) -> Response:
         for _ in range(MAX_REDIRECTS + 1):
@@ -120,15 +140,27 @@ class GuardedHttp:
             async with self._policy.slot(host):
                 response = await self._exchange(request, host)
             if response.status_code in (301, 302, 303, 307, 308) and "location" in response.headers:
-                target = urljoin(str(request.url), response.headers["location"])
-                method = "GET" if response.status_code == 303 else request.method
-                request = self._client.build_request(
-                    method, target, headers={k: v for k, v in request.headers.items()
-                                             if k.lower() not in ("host", "content-length")},
-                    content=request.content if method != "GET" else None)
+                request = self._redirect(request, response)
                 continue
             return self._judge(response, host, accept)
         raise FetchError(f"more than {MAX_REDIRECTS} redirects from {request.url.host}")
+
+    def _redirect(self, request: httpx.Request, response: Response) -> httpx.Request:
+        location = response.headers["location"]
+        try:
+            target = httpx.URL(urljoin(str(request.url), location))
+        except (httpx.InvalidURL, ValueError):
+            raise FetchError(f"{request.url.host} redirected to a broken address: "
+                             f"{location[:100]!r}") from None
+        method = "GET" if response.status_code == 303 else request.method
+        dropped = {"host", "content-length"}
+        if method != request.method:
+            dropped.add("content-type")
+        if not _same_origin(request.url, target):
+            dropped |= CREDENTIAL_HEADERS
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in dropped}
+        content = request.content if method != "GET" else None
+        return self._build(method, str(target), headers=headers, content=content)
 
     async def _check(self, url: httpx.URL) -> str:
         if url.scheme not in ("http", "https"):
@@ -156,8 +188,10 @@ class GuardedHttp:
             raise FetchError(f"cannot reach {host}: {exc or type(exc).__name__}") from None
         try:
             body = await self._read_capped(response, host)
-        except httpx.DecodingError:
+        except zlib.error:
             raise FetchError(f"{host} sent a body that cannot be decoded") from None
+        except httpx.TimeoutException:
+            raise FetchError(f"{host} did not finish sending in time") from None
         except httpx.HTTPError as exc:
             raise FetchError(f"{host} broke off: {exc or type(exc).__name__}") from None
         finally:
@@ -168,16 +202,28 @@ class GuardedHttp:
     async def _read_capped(self, response: httpx.Response, host: str) -> bytes:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self._max_body:
-            raise FetchError(f"{host} sent more than {self._max_body // 1024 // 1024} MiB")
+            raise FetchError(f"{host} sent more than {_size(self._max_body)}")
+        too_large = FetchError(f"{host} sent more than {_size(self._max_body)}")
+        if response.is_stream_consumed:
+            # Built in memory (httpx.MockTransport): httpx has read and decoded it already.
+            if len(response.content) > self._max_body:
+                raise too_large
+            return response.content
+        inflater = _Inflater.for_encoding(response.headers.get("content-encoding", ""), host)
         chunks: list[bytes] = []
         size = 0
-        # Counted after decompression: a small gzip body can unpack to gigabytes.
-        async for chunk in response.aiter_bytes():
+        # Raw bytes, inflated here with a bound on the output: httpx would inflate each network
+        # chunk in full first (a 64 KiB chunk of a gzip bomb is 64 MiB; of a double gzip, GiBs).
+        async for raw in response.aiter_raw():
+            chunk = inflater.inflate(raw, self._max_body - size + 1)
             size += len(chunk)
             if size > self._max_body:
-                raise FetchError(f"{host} sent more than {self._max_body // 1024 // 1024} MiB")
+                raise too_large
             chunks.append(chunk)
-        return b"".join(chunks)
+        tail = inflater.flush()
+        if size + len(tail) > self._max_body:
+            raise too_large
+        return b"".join([*chunks, tail])
 
     def _judge(self, response: Response, host: str, accept: Container[int]) -> Response:
         code = response.status_code
@@ -191,6 +237,63 @@ class GuardedHttp:
             raise Gone(f"{host} says the address is gone (410)")
         reason = httpx.codes.get_reason_phrase(code) or "unexpected status"
         raise FetchError(f"HTTP {code} {reason} from {host}")
+
+
+class _Inflater:
+    """Content-Encoding undone with a limit on each step's output."""
+
+    def __init__(self, wbits: int | None) -> None:
+        self._wbits = wbits
+        self._zlib = zlib.decompressobj(wbits) if wbits is not None else None
+        self._first = True
+
+    @classmethod
+    def for_encoding(cls, header: str, host: str) -> _Inflater:
+        codings = [c.strip().lower() for c in header.split(",")
+                   if c.strip() and c.strip().lower() != "identity"]
+        if not codings:
+            return cls(None)
+        if len(codings) > 1:
+            raise FetchError(f"{host} sent a body encoded several times ({header}); refused")
+        if codings[0] in ("gzip", "x-gzip"):
+            return cls(zlib.MAX_WBITS | 16)
+        if codings[0] == "deflate":
+            return cls(zlib.MAX_WBITS)
+        raise FetchError(f"{host} sent a body in an encoding we did not ask for ({header})")
+
+    def inflate(self, data: bytes, limit: int) -> bytes:
+        """At most `limit` (≥ 1) bytes of output. zlib stops when it reaches `limit` and keeps the
+        rest of the input aside, so a caller passing "room left + 1" sees an overflow as a
+        chunk one byte too long, having held no more than that in memory."""
+        if self._zlib is None:
+            return data
+        try:
+            out = self._zlib.decompress(data, limit)
+        except zlib.error:
+            if not (self._first and self._wbits == zlib.MAX_WBITS):
+                raise
+            # "deflate" is zlib-wrapped by the standard, raw by some servers: as httpx does.
+            self._wbits, self._zlib = -zlib.MAX_WBITS, zlib.decompressobj(-zlib.MAX_WBITS)
+            return self.inflate(data, limit)
+        self._first = False
+        return out
+
+    def flush(self) -> bytes:
+        return self._zlib.flush() if self._zlib is not None else b""
+
+
+def _same_origin(old: httpx.URL, new: httpx.URL) -> bool:
+    if old.host != new.host:
+        return False
+    if old.scheme == new.scheme:
+        return old.port == new.port
+    # http → https on the same host with default ports is an upgrade, not a new origin.
+    return (old.scheme, new.scheme) == ("http", "https") and old.port in (None, 80) \
+        and new.port in (None, 443)
+
+
+def _size(limit: int) -> str:
+    return f"{limit // 1024 // 1024} MiB" if limit >= 1024 * 1024 else f"{limit} bytes"
 
 
 def _is_ip(host: str) -> bool:
