@@ -85,6 +85,11 @@ class Http(Protocol):
                         headers: Mapping[str, str] | None = None,
                         accept: Container[int] = ()) -> Response: ...
 
+    async def post_form(self, url: str, data: Mapping[str, str] | None = None, *,
+                        headers: Mapping[str, str] | None = None,
+                        accept: Container[int] = ()) -> Response:
+        """POST a form, or no body at all when `data` is None."""
+
 
 @dataclass(frozen=True)
 class Response:
@@ -128,7 +133,7 @@ def _load_builtin() -> None:
     # Imported on first use, so commands that never fetch do not pay for feedparser & co.
     import importlib
 
-    for module in ("rss", "mastodon", "bluesky", "hackernews", "reddit"):
+    for module in ("rss", "mastodon_listen", "bluesky_listen", "hackernews", "reddit"):
         try:
             importlib.import_module(f"smo_cli.sources.{module}")
         except ModuleNotFoundError as exc:

@@ -32,8 +32,10 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from smo_cli import __version__
 from smo_cli.sources.base import FetchError, Gone, RateLimited, Refused, Response
 
+USER_AGENT = f"smo/{__version__} (listening)"
 MAX_BODY_BYTES = 15 * 1024 * 1024
 MAX_REDIRECTS = 5
 DEFAULT_RETRY_AFTER = 60.0
@@ -121,6 +123,14 @@ class GuardedHttp:
                         headers: Mapping[str, str] | None = None,
                         accept: Container[int] = ()) -> Response:
         request = self._build("POST", url, json=dict(payload), headers=headers)
+        return await self._send(request, accept)
+
+    async def post_form(self, url: str, data: Mapping[str, str] | None = None, *,
+                        headers: Mapping[str, str] | None = None,
+                        accept: Container[int] = ()) -> Response:
+        """POST a form, or no body at all when `data` is None (Bluesky's refreshSession)."""
+        request = self._build("POST", url, data=dict(data) if data is not None else None,
+                              headers=headers)
         return await self._send(request, accept)
 
     def _build(self, method: str, url: str, **kwargs: Any) -> httpx.Request:

@@ -95,43 +95,88 @@ def _unwrap(url: str) -> str | None:
     return None
 
 
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)   # entities decoded once, as a browser would
+_PARAGRAPH = frozenset({"p", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "table"})
+_LINE = frozenset({"div", "li", "tr", "ul", "ol", "section", "article", "header", "footer"})
+_HIDDEN = frozenset({"script", "style", "template", "noscript", "svg", "iframe", "object"})
+_VOID = frozenset({"br", "img", "hr", "input", "meta", "link", "source", "wbr", "col", "area"})
+# Breaks are marked while parsing and settled afterwards, so that "</li><li>" is one line break
+# and the newlines of the HTML source stay insignificant, as in a browser.
+_LINE_MARK, _PARAGRAPH_MARK, _BR_MARK = "\x00", "\x01", "\x02"
+_MARKS = {ord(mark): None for mark in (_LINE_MARK, _PARAGRAPH_MARK, _BR_MARK)}
+_GAP = re.compile(r"[\s\x00\x01\x02]+")
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self, only_class: str | None) -> None:
+        super().__init__(convert_charrefs=True)    # entities decoded exactly once, here
         self.parts: list[str] = []
-        self._hidden = 0                          # depth inside script/style/…
+        self._hidden = 0
+        self._only = only_class
+        self._depth = 0 if only_class else -1      # -1: everything counts; >0: inside the element
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:  # noqa: ARG002
-        if tag in _DROPPED:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._only and self._depth == 0:
+            classes = (dict(attrs).get("class") or "").split()
+            if self._only in classes and tag not in _VOID:
+                self._depth = 1
+            return
+        if self._depth > 0 and tag not in _VOID:
+            self._depth += 1
+        if tag in _HIDDEN:
             self._hidden += 1
-        elif tag in _BREAKS:
-            self.parts.append(" ")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:  # noqa: ARG002
-        # <script/> or <br/>: nothing opens, so a self-closed dropped element hides nothing.
-        if tag in _BREAKS:
-            self.parts.append(" ")
+        self._break(tag)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _DROPPED:
+        if self._depth == 0 or tag in _VOID:
+            return
+        if self._depth > 0:
+            self._depth -= 1
+        if tag in _HIDDEN:
             self._hidden = max(0, self._hidden - 1)
-        elif tag in _BREAKS:
-            self.parts.append(" ")
+        self._break(tag)
 
     def handle_data(self, data: str) -> None:
-        if not self._hidden:
-            self.parts.append(data)
+        if self._depth != 0 and not self._hidden:
+            self.parts.append(data.translate(_MARKS))
+
+    def _break(self, tag: str) -> None:
+        if tag == "br":
+            self.parts.append(_BR_MARK)
+        elif tag in _PARAGRAPH:
+            self.parts.append(_PARAGRAPH_MARK)
+        elif tag in _LINE:
+            self.parts.append(_LINE_MARK)
+
+
+def _settle(gap: re.Match[str]) -> str:
+    run = gap.group()
+    breaks = run.count(_BR_MARK)
+    if _PARAGRAPH_MARK in run:
+        breaks = max(breaks, 2)
+    elif _LINE_MARK in run:
+        breaks = max(breaks, 1)
+    return "\n" * min(breaks, 2) if breaks else " "
+
+
+def markup_to_text(markup: str, *, only_class: str | None = None) -> str:
+    """Plain text of an HTML fragment: blocks become line breaks, scripts vanish.
+
+    With `only_class`, only the text inside the first element with that class counts (Reddit's
+    `<div class="md">` holds the post; the rest of its feed content is boilerplate).
+    """
+    collector = _TextCollector(only_class)
+    collector.feed(markup)
+    collector.close()
+    return _GAP.sub(_settle, "".join(collector.parts)).strip()
+
 
 
 def html_to_text(html: str) -> str:
-    """Plain text of an HTML fragment: tags stripped, scripts and styles dropped, entities decoded
-    once, whitespace folded to single spaces. Plain text goes through unharmed (bar `<tag>`s)."""
+    """Plain text of an HTML fragment on one line: tags stripped, scripts and styles dropped,
+    entities decoded once, whitespace folded. Plain text goes through unharmed."""
     if "<" not in html and "&" not in html:
         return fold_whitespace(html)
-    extractor = _TextExtractor()
-    extractor.feed(html)
-    extractor.close()
-    return fold_whitespace("".join(extractor.parts))
+    return fold_whitespace(markup_to_text(html))
 
 
 def fold_whitespace(text: str) -> str:
