@@ -24,16 +24,6 @@ _GOOGLE_HOST = re.compile(r"^(?:www\.)?google\.[a-z]{2,3}(?:\.[a-z]{2})?$")
 _FACEBOOK_HOSTS = frozenset({"l.facebook.com", "lm.facebook.com", "l.messenger.com"})
 _MAX_UNWRAP = 3   # a wrapper inside a wrapper happens; a loop of them does not deserve more
 
-# Elements whose content is never text a reader sees.
-# (Not <head>: its end tag is optional, and a missing one would hide the whole page.)
-_DROPPED = frozenset({"script", "style", "template", "noscript", "iframe", "object", "svg",
-                      "math"})
-# Elements that separate words: "<p>a</p><p>b</p>" is "a b", not "ab".
-_BREAKS = frozenset({
-    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
-    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
-    "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul",
-})
 # C0/C1 control characters other than whitespace: they break terminals, CSV and JSON consumers.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -96,8 +86,14 @@ def _unwrap(url: str) -> str | None:
 
 
 _PARAGRAPH = frozenset({"p", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "table"})
-_LINE = frozenset({"div", "li", "tr", "ul", "ol", "section", "article", "header", "footer"})
-_HIDDEN = frozenset({"script", "style", "template", "noscript", "svg", "iframe", "object"})
+# Elements that separate words ("<p>a</p><p>b</p>" is "a b", not "ab") by a line break.
+_LINE = frozenset({"div", "li", "tr", "td", "th", "dd", "dt", "dl", "ul", "ol", "section",
+                   "article", "aside", "header", "footer", "nav", "main", "figure",
+                   "figcaption", "address", "hr"})
+# Elements whose content is never text a reader sees. (Not <head>: its end tag is optional,
+# and a missing one would hide the whole page.)
+_HIDDEN = frozenset({"script", "style", "template", "noscript", "iframe", "object", "svg",
+                     "math"})
 _VOID = frozenset({"br", "img", "hr", "input", "meta", "link", "source", "wbr", "col", "area"})
 # Breaks are marked while parsing and settled afterwards, so that "</li><li>" is one line break
 # and the newlines of the HTML source stay insignificant, as in a browser.
