@@ -286,3 +286,15 @@ def test_a_lang_query_sees_the_detected_language(engine: Engine) -> None:
     with reading(engine) as session:
         rows = list_mentions(session, MentionFilter(query="dutch-only"))
     assert [r["external_id"] for r in rows] == ["urn:post:1"]
+
+
+def test_the_same_link_shared_with_tracking_parameters_is_one_mention(engine: Engine) -> None:
+    add_source(engine, "a")
+    add_source(engine, "b")
+    SCRIPT.answers["a"] = [FetchResult([Item(
+        text="Acme opent vestiging", url="https://news.example/acme?utm_source=rss&id=7")], {})]
+    SCRIPT.answers["b"] = [FetchResult([Item(
+        text="Acme opent een vestiging", url="https://www.google.com/url?rct=j&url="
+        "https%3A%2F%2Fnews.example%2Facme%3Fid%3D7%26utm_medium%3Dalert")], {})]
+    listen(engine)
+    assert [m.url for m in mentions(engine)] == ["https://news.example/acme?id=7"]

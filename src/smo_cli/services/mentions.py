@@ -41,6 +41,16 @@ class StoreOutcome:
     new_ids: tuple[int, ...] = ()
 
 
+def normalise(item: Item) -> Item:
+    """The same link whatever campaign it was shared from: tracking parameters go, wrappers
+    (Google Alerts, Facebook's l.php) are unwrapped. Every source, so keys agree across them."""
+    if not item.url:
+        return item
+    from smo_cli.sources.text import strip_tracking
+
+    return replace(item, url=strip_tracking(item.url))
+
+
 def dedup_key(item: Item, *, source_name: str, kind: str) -> str:
     """The strongest identity an item has, as one string."""
     if item.external_id:
@@ -81,6 +91,7 @@ def store_items(session: Session, items: Sequence[Item], *, source_id: int | Non
     now = now or utcnow()
     by_key: dict[str, Item] = {}
     for item in items:
+        item = normalise(item)
         by_key.setdefault(dedup_key(item, source_name=source_name, kind=kind), item)
     keys = list(by_key)
     gone = set(session.scalars(select(col(Tombstone.dedup_key))
