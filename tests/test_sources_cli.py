@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from pytest_httpserver import HTTPServer
 
 from tests.conftest import Run
 
@@ -66,3 +69,72 @@ def test_disable_enable_and_remove(run: Run) -> None:
     missing = run("sources", "show", "hn")
     assert missing.exit_code == 3
     assert "no source named 'hn'" in missing.stderr
+
+
+FEED = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Nieuws</title><link>https://news.example/</link>
+<item><title>Acme opent vestiging in Arnhem</title><link>https://news.example/1?utm_source=rss</link>
+<guid>https://news.example/1</guid><pubDate>Mon, 23 Nov 2026 08:15:00 +0100</pubDate>
+<description>Het installatiebedrijf Acme groeit.</description></item>
+<item><title>Weerbericht</title><link>https://news.example/2</link><guid>https://news.example/2</guid>
+<description>Morgen regen.</description></item>
+</channel></rss>"""
+
+
+def test_source_test_shows_what_would_be_stored_and_stores_nothing(
+        run: Run, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        FEED, content_type="application/rss+xml")
+    run("queries", "add", "brand", "acme")
+    run("sources", "add", "rss", "--url", httpserver.url_for("/feed.xml"), "--allow-private",
+        "--name", "nieuws")
+    result = run("sources", "test", "nieuws", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    verdicts = {row["title"]: (row["verdict"], row["queries"]) for row in result.json()}
+    assert verdicts == {"Acme opent vestiging in Arnhem": ("new", ["brand"]),
+                        "Weerbericht": ("no query matched", [])}
+    assert "Nothing was stored." in result.stderr
+    assert run("mentions", "list", "-f", "json").json() == []
+
+
+def test_source_test_of_a_failing_source_exits_6(run: Run, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/gone.xml").respond_with_data("", status=500)
+    run("sources", "add", "rss", "--url", httpserver.url_for("/gone.xml"), "--allow-private",
+        "--name", "kapot")
+    result = run("sources", "test", "kapot")
+    assert result.exit_code == 6
+    assert "kapot: error" in result.stderr and "HTTP 500" in result.stderr
+
+
+OPML = """<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0"><head><title>Feeds</title></head><body>
+<outline text="Nieuws"><outline type="rss" text="Regionaal Nieuws" xmlUrl="https://rn.example/rss"/>
+<outline type="rss" text="Vakblad" xmlUrl="https://vakblad.example/feed"/></outline>
+<outline type="rss" text="Regionaal Nieuws" xmlUrl="https://other.example/rss"/>
+</body></opml>"""
+
+
+def test_opml_import_export_round_trip(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "feeds.opml"
+    path.write_text(OPML)
+    first = run("sources", "import", str(path))
+    assert "3 feeds added, 0 already present" in first.stdout
+    assert "0 feeds added, 3 already present" in run("sources", "import", str(path)).stdout
+    names = [s["name"] for s in run("sources", "list", "-f", "json").json()]
+    assert names == ["regionaal-nieuws", "regionaal-nieuws-2", "vakblad"]
+    exported = tmp_path / "out.opml"
+    run("sources", "export", "-o", str(exported))
+    other = tmp_path / "ws2"
+    run("init", str(other), "--org", "Other")
+    again = run("-w", str(other), "sources", "import", str(exported))
+    assert "3 feeds added" in again.stdout
+
+
+def test_opml_with_an_entity_declaration_is_refused(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "evil.opml"
+    path.write_text('<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                    '<opml version="2.0"><body><outline xmlUrl="https://a.example/&x;"/></body>'
+                    "</opml>")
+    result = run("sources", "import", str(path))
+    assert result.exit_code == 5
+    assert run("sources", "list", "-f", "json").json() == []

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from smo_cli.cli._context import get_app
-from smo_cli.cli._options import FormatOpt, YesOpt, command_group, confirmed
+from smo_cli.cli._options import FormatOpt, OutOpt, YesOpt, command_group, confirmed
 from smo_cli.render.output import OutputFormat
 
 app = command_group(
@@ -18,6 +19,8 @@ app = command_group(
     "smo sources add rss --url https://intranet.acme.local/news.xml --allow-private --keep-all",
     "smo sources list",
     "smo sources enable google-alerts",
+    "smo sources test google-alerts",
+    "smo sources import feeds.opml; smo sources export -o feeds.opml",
 )
 LIST_COLUMNS = ["name", "kind", "follows", "status", "every_minutes", "failures",
                 "last_success_at", "last_error"]
@@ -130,3 +133,63 @@ def remove_source(ctx: typer.Context,
     with get_app(ctx).transaction() as session:
         source = sources.remove_source(session, name)
     say(f"Removed source {source.name}; its mentions stay.")
+
+
+@app.command("test")
+def test_source(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Source name.")],
+                fmt: FormatOpt = OutputFormat.table) -> None:
+    """Fetch once without storing: show each item and what a run would do with it, and why."""
+    from smo_cli.render.output import emit_rows, note
+    from smo_cli.services.listening import preview_source
+
+    context = get_app(ctx)
+    outcome, previews = preview_source(context.engine(), context.env, name)
+    emit_rows(previews, fmt=fmt, columns=["verdict", "queries", "lang", "sentiment",
+                                          "published_at", "title", "url"],
+              empty="The source answered with no items.")
+    detail = f": {outcome.detail}" if outcome.detail else ""
+    note(f"{name}: {outcome.outcome}, {outcome.fetched} items{detail}. Nothing was stored.")
+    if outcome.failed:
+        from smo_cli.errors import ExitCode
+
+        raise typer.Exit(ExitCode.SOURCE)
+
+
+@app.command("import")
+def import_opml(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="OPML file, as feed readers export.",
+                                         dir_okay=False)],
+    allow_private: Annotated[bool, typer.Option("--allow-private")] = False,
+    keep_all: Annotated[bool, typer.Option("--keep-all")] = False,
+    every: Annotated[int, typer.Option("--every", min=1, help="Poll interval, minutes.")] = 15,
+) -> None:
+    """Add every feed of an OPML file; feeds already present are left as they are."""
+    from smo_cli.errors import NotFound
+    from smo_cli.render.output import say
+    from smo_cli.services import sources
+
+    if not file.is_file():
+        raise NotFound(f"{file} does not exist")
+    with get_app(ctx).transaction() as session:
+        summary = sources.import_opml(session, file.read_bytes(), allow_private=allow_private,
+                                      keep_all=keep_all, poll_minutes=every)
+    say(f"Imported {file.name}: {summary.created} feeds added, {summary.unchanged} already "
+        "present.")
+
+
+@app.command("export")
+def export_opml(ctx: typer.Context, out: OutOpt = None) -> None:
+    """Write the feed sources as OPML (for a feed reader, or another smo workspace)."""
+    from smo_cli.render.output import note, say, write_file
+    from smo_cli.services import sources
+
+    context = get_app(ctx)
+    with context.reading() as session:
+        text = sources.export_opml(session, f"smo sources — "
+                                   f"{context.workspace().settings.organisation.name}")
+    if out is None:
+        say(text.rstrip("\n"))
+        return
+    write_file(out, text)
+    note(f"Wrote {out}.")

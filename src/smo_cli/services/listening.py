@@ -13,7 +13,7 @@ import fcntl
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -255,3 +255,61 @@ def recent_runs(session: Session, limit: int = 20) -> list[dict[str, Any]]:
     runs = session.exec(select(ListenRun).order_by(col(ListenRun.id).desc()).limit(limit)).all()
     return [{"id": r.id, "started_at": r.started_at, "finished_at": r.finished_at,
              "status": r.status, "new": r.new, "errors": r.errors} for r in runs]
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What `sources test` shows for one fetched item: what would happen to it, and why."""
+
+    verdict: str                # new | known | edited | no query matched | tombstoned
+    queries: list[str]
+    lang: str | None
+    sentiment: str | None
+    published_at: datetime | None
+    title: str
+    url: str | None
+
+
+def preview_source(engine: Engine, env: Mapping[str, str], name: str, *,
+                   transport: httpx.AsyncBaseTransport | None = None,
+                   resolve: Resolver = system_resolve) -> tuple[SourceOutcome, list[Preview]]:
+    """Fetch one source once and say what a run would store, without storing anything."""
+    from smo_cli.db.engine import reading
+    from smo_cli.db.models import Mention, Tombstone
+
+    with reading(engine) as session:
+        (source,) = due_sources(session, utcnow(), only=name)
+        spec, kind, keep_all = spec_of(source, env), source.kind, source.keep_all
+        state, compiled = dict(source.state), queries.query_set(session)
+    results: list[FetchResult | BaseException] = []
+    asyncio.run(_fetch_all([(0, kind, keep_all, spec, state)], transport, resolve,
+                           lambda *args: results.append(args[-1])))
+    (result,) = results
+    outcome = SourceOutcome(spec.name)
+    if not isinstance(result, FetchResult):
+        _record_failure(None, result, outcome, utcnow())
+        return outcome, []
+    outcome.outcome = "not_modified" if result.not_modified else "ok"
+    outcome.fetched = len(result.items)
+    match = queries.matcher_for(compiled, kind)
+    previews: list[Preview] = []
+    with reading(engine) as session:
+        for raw in result.items:
+            item = mentions.normalise(raw)
+            key = mentions.dedup_key(item, source_name=spec.name, kind=kind)
+            lang, label, _score = classify(" ".join(filter(None, (item.title, item.text))),
+                                           item.lang)
+            matched = match(replace(item, lang=lang), spec.name)
+            stored = session.exec(select(Mention).where(col(Mention.dedup_key) == key)).first()
+            if session.get(Tombstone, key) is not None:
+                verdict = "tombstoned"
+            elif stored is not None:
+                verdict = "edited" if stored.content_hash != mentions.content_hash(item) else (
+                    "known")
+            elif not matched and not keep_all:
+                verdict = "no query matched"
+            else:
+                verdict = "new"
+            previews.append(Preview(verdict, matched, lang, label, item.published_at,
+                                    (item.title or item.text)[:120], item.url))
+    return outcome, previews

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from smo_cli.db.models import Source
 from smo_cli.errors import AlreadyExists, InvalidData, NotFound
+from smo_cli.services.csv_files import ImportSummary
 
 # kind -> (default base URL, parameters it takes, groups of which exactly one is required)
 KINDS: dict[str, tuple[str | None, tuple[str, ...], tuple[tuple[str, ...], ...]]] = {
@@ -176,3 +177,42 @@ def describe(source: Source) -> dict[str, Any]:
         "last_success_at": source.last_success_at, "last_error": source.last_error,
         "disabled_reason": source.disabled_reason,
     }
+
+
+def import_opml(session: Session, data: bytes, *, allow_private: bool = False,
+                keep_all: bool = False, poll_minutes: int = 15) -> ImportSummary:
+    """Add every feed of an OPML file (as feed readers export them); known addresses are kept.
+
+    All feeds are checked before any is added, so a bad one adds none.
+    """
+    from smo_cli.sources.opml import parse_opml
+
+    outlines = parse_opml(data)
+    known = {s.base_url for s in list_sources(session) if s.kind == "rss"}
+    taken = {s.name for s in list_sources(session)}
+    planned: list[SourceInput] = []
+    for outline in outlines:
+        if outline.xml_url in known:
+            continue
+        base = _slug(outline.title or "") or default_name(
+            SourceInput("rss", base_url=outline.xml_url))
+        name, n = base[:95], 2
+        while name in taken:
+            name, n = f"{base[:95]}-{n}", n + 1
+        taken.add(name)
+        clean = validate(SourceInput(kind="rss", name=name, base_url=outline.xml_url,
+                                     poll_minutes=poll_minutes, allow_private=allow_private,
+                                     keep_all=keep_all))
+        known.add(clean.base_url)
+        planned.append(clean)
+    for clean in planned:
+        add_source(session, clean)
+    return ImportSummary(created=len(planned), updated=0, unchanged=len(outlines) - len(planned))
+
+
+def export_opml(session: Session, title: str) -> str:
+    from smo_cli.sources.opml import FeedOutline, write_opml
+
+    feeds = [FeedOutline(title=s.name, xml_url=s.base_url or "", html_url=None, category=())
+             for s in list_sources(session) if s.kind == "rss" and s.base_url]
+    return write_opml(feeds, title)
