@@ -47,7 +47,8 @@ def add_source(
                                               "hackernews, reddit).")] = None,
     author: Annotated[str | None, typer.Option("--author", help="Bluesky author.")] = None,
     subreddit: Annotated[str | None, typer.Option("--subreddit", help="Reddit community.")] = None,
-    every: Annotated[int, typer.Option("--every", min=1, help="Poll interval, minutes.")] = 15,
+    every: Annotated[int | None, typer.Option(
+        "--every", min=1, help="Poll interval, minutes (default 15; bluesky 30).")] = None,
     allow_private: Annotated[bool, typer.Option(
         "--allow-private", help="Allow private/intranet addresses (internal listening).")] = False,
     keep_all: Annotated[bool, typer.Option(
@@ -162,7 +163,8 @@ def import_opml(
                                          dir_okay=False)],
     allow_private: Annotated[bool, typer.Option("--allow-private")] = False,
     keep_all: Annotated[bool, typer.Option("--keep-all")] = False,
-    every: Annotated[int, typer.Option("--every", min=1, help="Poll interval, minutes.")] = 15,
+    every: Annotated[int | None, typer.Option("--every", min=1,
+                                              help="Poll interval, minutes.")] = None,
 ) -> None:
     """Add every feed of an OPML file; feeds already present are left as they are."""
     from smo_cli.errors import NotFound

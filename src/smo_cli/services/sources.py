@@ -32,13 +32,17 @@ SECRETS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Bluesky allows about 100 logins a day per account, and a query source logs in once per run.
+DEFAULT_POLL_MINUTES = {"bluesky": 30}
+
+
 @dataclass(frozen=True)
 class SourceInput:
     kind: str
     name: str | None = None
     base_url: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
-    poll_minutes: int = 15
+    poll_minutes: int | None = None
     allow_private: bool = False
     keep_all: bool = False
 
@@ -96,10 +100,11 @@ def validate(data: SourceInput) -> SourceInput:
     if base_url is None:
         needed = "--instance" if data.kind == "mastodon" else "--url"
         raise InvalidData(f"a {data.kind} source needs {needed}")
-    if data.poll_minutes < 1:
+    poll = data.poll_minutes or DEFAULT_POLL_MINUTES.get(data.kind, 15)
+    if poll < 1:
         raise InvalidData("the poll interval must be at least 1 minute")
     cleaned = SourceInput(kind=data.kind, name=None, base_url=_clean_url(base_url,
-                          data.allow_private), params=params, poll_minutes=data.poll_minutes,
+                          data.allow_private), params=params, poll_minutes=poll,
                           allow_private=data.allow_private, keep_all=data.keep_all)
     name = (data.name or default_name(cleaned)).strip().lower()
     if not NAME.match(name):
@@ -114,7 +119,7 @@ def add_source(session: Session, data: SourceInput) -> Source:
     if find_source(session, clean.name) is not None:
         raise AlreadyExists(f"a source named {clean.name} exists", hint="pass --name")
     source = Source(name=clean.name, kind=clean.kind, base_url=clean.base_url,
-                    params=clean.params, poll_minutes=clean.poll_minutes,
+                    params=clean.params, poll_minutes=clean.poll_minutes or 15,
                     allow_private=clean.allow_private, keep_all=clean.keep_all)
     session.add(source)
     session.flush()
@@ -180,7 +185,7 @@ def describe(source: Source) -> dict[str, Any]:
 
 
 def import_opml(session: Session, data: bytes, *, allow_private: bool = False,
-                keep_all: bool = False, poll_minutes: int = 15) -> ImportSummary:
+                keep_all: bool = False, poll_minutes: int | None = None) -> ImportSummary:
     """Add every feed of an OPML file (as feed readers export them); known addresses are kept.
 
     All feeds are checked before any is added, so a bad one adds none.
