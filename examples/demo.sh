@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The smo demo: build a scratch workspace for the fictional Acme Installatietechniek B.V. and run
-# the presence inventory end to end — init → import → gap → audit — offline.
+# the presence inventory (init → import → gap → audit) and listening (queries → sources →
+# listen run → mentions) end to end, offline.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$here")"
@@ -30,5 +31,24 @@ step "smo inventory audit: the report for the CEO (Dutch HTML and English Markdo
 smo inventory audit --lang nl --format html --out "$ws/audit-nl.html"
 smo inventory audit --lang en --format md --out "$ws/audit-en.md"
 smo inventory export --out "$ws/accounts-export.csv"
+
+step "smo listen: offline feeds served on 127.0.0.1 by a local server the demo starts"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -m http.server "$port" --bind 127.0.0.1 --directory "$here/acme/feeds" >/dev/null 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null' EXIT
+for _ in $(seq 1 50); do
+  python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && break
+  sleep 0.1
+done
+feeds="http://127.0.0.1:$port"
+smo queries import "$here/acme/queries.yaml"
+smo sources add rss --url "$feeds/google-alerts.xml" --name google-alerts --allow-private
+smo sources add rss --url "$feeds/nieuws.xml" --name regionaal-nieuws --allow-private
+smo sources add rss --url "$feeds/concurrent-blog.xml" --name warmtewerk-blog --allow-private
+smo listen run
+smo mentions list
+smo mentions list --sentiment negative -f json
+smo listen run --all      # again, ignoring poll intervals: nothing new, each mention is stored once
 
 printf '\nDone. Open %s in a browser; the workspace is %s.\n' "$ws/audit-nl.html" "$ws"
