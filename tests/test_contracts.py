@@ -18,15 +18,30 @@ CONTRACTS: dict[tuple[str, ...], list[str]] = {
     ("inventory", "target", "list"): ["platform", "owner", "required", "why"],
     ("inventory", "gap"): ["severity", "scope", "platform", "finding", "account", "account_id",
                            "detail"],
+    ("sources", "list"): ["name", "kind", "follows", "status", "every_minutes", "failures",
+                          "last_success_at", "last_error"],
+    ("queries", "list"): ["name", "group", "text"],
+    ("mentions", "list"): ["id", "source", "external_id", "url", "author", "title", "text",
+                           "published_at", "first_seen_at", "lang", "sentiment",
+                           "sentiment_score", "queries"],
+    ("listen", "runs"): ["id", "started_at", "finished_at", "status", "new", "errors"],
 }
 
 
 @pytest.fixture
-def example(run: Run) -> Run:
+def example(run: Run, tmp_path: Path) -> Run:
+    mentions = tmp_path / "mentions.jsonl"
+    mentions.write_text('{"text": "Acme opent een vestiging", "url": "https://n.example/1"}\n')
     for args in (("org", "people", "import", str(EXAMPLES / "employees.csv")),
                  ("inventory", "import", str(EXAMPLES / "accounts.csv")),
-                 ("inventory", "target", "import", str(EXAMPLES / "targets.csv"))):
-        assert run(*args).exit_code == 0
+                 ("inventory", "target", "import", str(EXAMPLES / "targets.csv")),
+                 ("queries", "import", str(EXAMPLES / "queries.yaml")),
+                 ("sources", "add", "hackernews", "--query", "acme", "--name", "hn"),
+                 ("sources", "disable", "hn"),            # the run below fetches nothing
+                 ("mentions", "import", str(mentions)),
+                 ("listen", "run")):
+        result = run(*args)
+        assert result.exit_code == 0, result.stderr
     return run
 
 
