@@ -61,7 +61,7 @@ from sqlmodel import select
 from smo_cli.db.engine import make_engine, reading, transaction
 from smo_cli.db.models import Mention
 from smo_cli.services import mentions, queries
-from smo_cli.services.listening import MAX_PARALLEL, RunSummary, classify, run_listen
+from smo_cli.services.listening import CLASSIFIER, MAX_PARALLEL, RunSummary, classify, run_listen
 from smo_cli.services.sources import SourceInput, add_source
 from smo_cli.services.workspace import create_workspace
 from smo_cli.sources.base import Item
@@ -482,7 +482,7 @@ def bench_ingest(tmp: Path, query_count: int, item_count: int, *,
             with transaction(engine) as session:
                 return mentions.store_items(
                     session, workload.items, source_id=None, source_name="bench", kind="rss",
-                    keep_all=True, match=match, classify=classify, now=NOW)
+                    keep_all=True, match=match, classify=CLASSIFIER, now=NOW)
 
         profiler = cProfile.Profile() if profile else None
         if profiler is not None:

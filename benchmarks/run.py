@@ -213,6 +213,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     import bench_queries
 
     bench_queries.main([])
+    # Listening: 200 feeds concurrently, the same answering 304, and the ingest rate.
+    import bench_listening
+
+    bench_listening.main([])
     return 0
 
 

@@ -298,3 +298,36 @@ def test_the_same_link_shared_with_tracking_parameters_is_one_mention(engine: En
         "https%3A%2F%2Fnews.example%2Facme%3Fid%3D7%26utm_medium%3Dalert")], {})]
     listen(engine)
     assert [m.url for m in mentions(engine)] == ["https://news.example/acme?id=7"]
+
+
+def test_a_failure_while_storing_one_source_leaves_the_others(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smo_cli.services import mentions as mentions_service
+
+    real = mentions_service.store_items
+
+    def flaky(session: Any, items: Any, **kwargs: Any) -> Any:
+        if kwargs["source_name"] == "a":
+            raise RuntimeError("database is locked")
+        return real(session, items, **kwargs)
+
+    monkeypatch.setattr(mentions_service, "store_items", flaky)
+    add_source(engine, "a")
+    add_source(engine, "b")
+    SCRIPT.answers["a"] = [FetchResult([item(1)], {})]
+    SCRIPT.answers["b"] = [FetchResult([item(2)], {})]
+    summary = listen(engine)
+    outcomes = {o.name: (o.outcome, o.detail) for o in summary.outcomes}
+    assert outcomes["a"] == ("error", "not stored: RuntimeError: database is locked")
+    assert outcomes["b"] == ("ok", None)
+    assert [m.external_id for m in mentions(engine)] == ["urn:post:2"]
+
+
+def test_a_run_left_running_by_a_kill_is_marked_killed(engine: Engine, run: Run) -> None:
+    from smo_cli.db.models import ListenRun
+
+    with transaction(engine) as session:
+        session.add(ListenRun(started_at=NOW - timedelta(hours=1)))
+    listen(engine)
+    statuses = [r["status"] for r in run("listen", "runs", "-f", "json").json()]
+    assert statuses == ["ok", "killed"]

@@ -33,7 +33,7 @@ from smo_cli.sources.base import FetchError, FetchResult, Gone, RateLimited, Ref
 from smo_cli.sources.http import GuardedHttp, HostPolicy, Resolver, system_resolve
 
 SUSPEND_AFTER = 3
-MAX_PARALLEL = 16
+MAX_PARALLEL = 64          # requests in flight; each host still gets at most 2
 TIMEOUT_SECONDS = 20.0
 USER_AGENT = f"smo/{__version__} (listening; +https://github.com/smo-cli)"
 
@@ -123,12 +123,29 @@ def spec_of(source: Source, env: Mapping[str, str]) -> SourceSpec:
                       secrets=secrets)
 
 
-def classify(text: str, declared: str | None) -> tuple[str | None, str | None, float | None]:
-    from smo_cli.nlp import detect_language, sentiment
+class NlpClassifier:
+    """The offline language detector and sentiment analyser (smo_cli.nlp)."""
 
-    lang = detect_language(text, declared)
-    verdict = sentiment(text, lang)
-    return lang, verdict.label, round(verdict.score, 3)
+    def language(self, text: str, declared: str | None) -> str | None:
+        from smo_cli.nlp import detect_language
+
+        return detect_language(text, declared)
+
+    def sentiment(self, text: str, lang: str | None) -> tuple[str | None, float | None]:
+        from smo_cli.nlp import sentiment
+
+        verdict = sentiment(text, lang)
+        return verdict.label, round(verdict.score, 3)
+
+
+CLASSIFIER = NlpClassifier()
+
+
+def classify(text: str, declared: str | None) -> tuple[str | None, str | None, float | None]:
+    """Language, sentiment label and score of one text (for previews)."""
+    lang = CLASSIFIER.language(text, declared)
+    label, score = CLASSIFIER.sentiment(text, lang)
+    return lang, label, score
 
 
 def run_listen(engine: Engine, env: Mapping[str, str], *, only: str | None = None,
@@ -142,6 +159,9 @@ def run_listen(engine: Engine, env: Mapping[str, str], *, only: str | None = Non
         specs = [(s.id or 0, s.kind, s.keep_all, spec_of(s, env), dict(s.state))
                  for s in sources]
         compiled = queries.query_set(session)
+        # We hold the lock, so a run still marked "running" was killed before it finished.
+        for killed in session.exec(select(ListenRun).where(col(ListenRun.status) == "running")):
+            killed.status = "killed"
         run = ListenRun(started_at=now())
         session.add(run)
         session.flush()
@@ -150,8 +170,14 @@ def run_listen(engine: Engine, env: Mapping[str, str], *, only: str | None = Non
 
     def store(source_id: int, kind: str, keep_all: bool, spec: SourceSpec,
               result: FetchResult | BaseException) -> None:
-        outcome = _store_one(engine, run_id, source_id, kind, keep_all, spec, result, compiled,
-                             now())
+        try:
+            outcome = _store_one(engine, run_id, source_id, kind, keep_all, spec, result,
+                                 compiled, now())
+        except Exception as exc:
+            # Storing one source failed (the database stayed locked, a bug in matching):
+            # its transaction rolled back; record that, and let the other sources go on.
+            outcome = SourceOutcome(spec.name, outcome="error",
+                                    detail=f"not stored: {type(exc).__name__}: {exc}"[:1000])
         summary.outcomes.append(outcome)
         if on_done is not None:
             on_done(outcome)
@@ -199,6 +225,8 @@ def _store_one(engine: Engine, run_id: int, source_id: int, kind: str, keep_all:
                spec: SourceSpec, result: FetchResult | BaseException, compiled: Any,
                now: datetime) -> SourceOutcome:
     outcome = SourceOutcome(spec.name)
+    if isinstance(result, FetchResult) and result.not_modified and not result.items:
+        return _store_not_modified(engine, run_id, source_id, spec.name, result, now)
     with transaction(engine) as session:
         source = session.get(Source, source_id)
         source_exists = source is not None
@@ -206,7 +234,7 @@ def _store_one(engine: Engine, run_id: int, source_id: int, kind: str, keep_all:
             stored = mentions.store_items(
                 session, result.items, source_id=source_id if source_exists else None,
                 source_name=spec.name, kind=kind, keep_all=keep_all,
-                match=queries.matcher_for(compiled, kind), classify=classify, now=now)
+                match=queries.matcher_for(compiled, kind), classify=CLASSIFIER, now=now)
             outcome.outcome = "not_modified" if result.not_modified else "ok"
             outcome.fetched, outcome.new = stored.fetched, stored.new
             outcome.duplicate, outcome.updated = stored.duplicate, stored.updated
@@ -224,6 +252,24 @@ def _store_one(engine: Engine, run_id: int, source_id: int, kind: str, keep_all:
                                     new=outcome.new, duplicate=outcome.duplicate,
                                     updated=outcome.updated, detail=outcome.detail))
     return outcome
+
+
+def _store_not_modified(engine: Engine, run_id: int, source_id: int, name: str,
+                        result: FetchResult, now: datetime) -> SourceOutcome:
+    """The common case of a frequent poll (304): two plain statements, no objects loaded."""
+    from sqlalchemy import insert, update
+
+    from smo_cli.db.models import table_of
+
+    sources, runs = table_of(Source), table_of(ListenRunSource)
+    with transaction(engine) as session:
+        session.execute(update(sources).where(sources.c.id == source_id).values(
+            state=result.state, failures=0, last_error=None, last_success_at=now,
+            last_fetched_at=now))
+        session.execute(insert(runs).values(run_id=run_id, source_name=name,
+                                            outcome="not_modified", fetched=0, new=0,
+                                            duplicate=0, updated=0, detail=None))
+    return SourceOutcome(name, outcome="not_modified")
 
 
 def _record_failure(source: Source | None, error: BaseException, outcome: SourceOutcome,

@@ -51,12 +51,12 @@ def import_mentions(session: Session, path: Path, *, mapping: Mapping[str, str],
     name = source_name or f"import:{path.name}"
     items = list(_items(path, {**COMMON_NAMES, **mapping}))
     compiled = queries.query_set(session)
-    from smo_cli.services.listening import classify
+    from smo_cli.services.listening import CLASSIFIER
 
     return mentions.store_items(session, items, source_id=None, source_name=name,
                                 kind="import", keep_all=not matching_only,
                                 match=queries.matcher_for(compiled, "import"),
-                                classify=classify, now=now)
+                                classify=CLASSIFIER, now=now)
 
 
 def _items(path: Path, aliases: Mapping[str, str]) -> Iterator[Item]:

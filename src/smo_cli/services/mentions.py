@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -27,8 +27,15 @@ from smo_cli.sources.base import Item
 FUTURE_TOLERANCE = timedelta(minutes=10)
 PLATFORM_KINDS = {"mastodon", "bluesky", "hackernews", "reddit"}
 
-Classifier = Callable[[str, str | None], tuple[str | None, str | None, float | None]]
 Matcher = Callable[[Item, str], list[str]]
+
+
+class Classifier(Protocol):
+    """Language and sentiment, asked separately: sentiment only for mentions that are kept."""
+
+    def language(self, text: str, declared: str | None) -> str | None: ...
+
+    def sentiment(self, text: str, lang: str | None) -> tuple[str | None, float | None]: ...
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,8 @@ def store_items(session: Session, items: Sequence[Item], *, source_id: int | Non
     existing = {m.dedup_key: m for m in session.scalars(
         select(Mention).where(col(Mention.dedup_key).in_(keys)))} if keys else {}
     new_ids: list[int] = []
+    links: list[dict[str, Any]] = []
+    insert_one = _insert_statement(session)
     duplicate = updated = dropped = 0
     for key, item in by_key.items():
         if key in gone:
@@ -113,58 +122,57 @@ def store_items(session: Session, items: Sequence[Item], *, source_id: int | Non
                 duplicate += 1
             continue
         # Language first: a query may ask for `lang:nl`, and most sources declare none.
+        # Sentiment only for what is kept: most items of a broad source are dropped.
         text = " ".join(filter(None, (item.title, item.text)))
-        lang, sentiment, score = classify(text, item.lang)
-        item = replace(item, lang=lang)
+        item = replace(item, lang=classify.language(text, item.lang))
         queries = match(item, source_name)
         if not queries and not keep_all:
             dropped += 1
             continue
-        mention_id = _insert(session, item, key, source_id, source_name, (sentiment, score), now)
-        if mention_id is None:          # a concurrent run stored it first
+        values = _row(item, key, source_id, source_name, classify.sentiment(text, item.lang), now)
+        row = session.execute(insert_one, values).first()
+        if row is None:                 # a concurrent run stored it first
             duplicate += 1
             continue
-        new_ids.append(mention_id)
-        _link(session, mention_id, queries)
+        new_ids.append(int(row[0]))
+        links.extend({"mention_id": int(row[0]), "query_name": name}
+                     for name in sorted(set(queries)))
+    if links:
+        session.execute(insert(table_of(MentionQuery)), links)
     session.flush()
     return StoreOutcome(fetched=len(items), new=len(new_ids), duplicate=duplicate,
                         updated=updated, dropped=dropped, new_ids=tuple(new_ids))
 
 
-def _insert(session: Session, item: Item, key: str, source_id: int | None, source_name: str,
-            verdict: tuple[str | None, float | None], now: datetime) -> int | None:
+def _insert_statement(session: Session) -> Any:
+    """One INSERT … ON CONFLICT DO NOTHING RETURNING id, built once per batch (building and
+    compiling it per row cost more than SQLite's own work)."""
+    table = table_of(Mention)
+    dialect = session.get_bind().dialect.name
+    statement: Any
+    if dialect == "sqlite":
+        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=["dedup_key"])
+    elif dialect == "postgresql":
+        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=["dedup_key"])
+    else:
+        statement = insert(table)
+    return statement.returning(table.c.id)
+
+
+def _row(item: Item, key: str, source_id: int | None, source_name: str,
+         verdict: tuple[str | None, float | None], now: datetime) -> dict[str, Any]:
     sentiment, score = verdict
-    lang = item.lang
     published_at, note = published_fields(item, now)
-    values: dict[str, Any] = {
+    return {
         "source_id": source_id, "source_name": source_name, "dedup_key": key,
-        "external_id": (item.external_id or None) and item.external_id[:500],
+        "external_id": item.external_id[:500] if item.external_id else None,
         "url": item.url[:2000] if item.url else None,
         "author": item.author[:300] if item.author else None,
         "title": item.title[:1000] if item.title else None, "text": item.text,
-        "hashtags": list(item.hashtags), "lang": lang, "sentiment": sentiment,
+        "hashtags": list(item.hashtags), "lang": item.lang, "sentiment": sentiment,
         "sentiment_score": score, "published_at": published_at, "published_note": note,
-        "first_seen_at": now, "content_hash": content_hash(item),
+        "first_seen_at": now, "content_hash": content_hash(item), "updated_at": None,
     }
-    dialect = session.get_bind().dialect.name
-    table = table_of(Mention)
-    statement: Any
-    if dialect == "sqlite":
-        statement = sqlite.insert(table).values(**values).on_conflict_do_nothing(
-            index_elements=["dedup_key"])
-    elif dialect == "postgresql":
-        statement = postgresql.insert(table).values(**values).on_conflict_do_nothing(
-            index_elements=["dedup_key"])
-    else:
-        statement = insert(table).values(**values)
-    result = session.execute(statement.returning(table.c.id))
-    row = result.first()
-    return int(row[0]) if row else None
-
-
-def _link(session: Session, mention_id: int, queries: Sequence[str]) -> None:
-    for name in sorted(set(queries)):
-        session.add(MentionQuery(mention_id=mention_id, query_name=name))
 
 
 def _apply_edit(session: Session, mention: Mention, item: Item, match: Matcher,

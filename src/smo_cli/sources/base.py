@@ -129,8 +129,15 @@ def source_for(kind: str) -> Source:
                           hint=f"known kinds: {', '.join(sorted(_REGISTRY))}") from None
 
 
+_loaded = False
+
+
 def _load_builtin() -> None:
     # Imported on first use, so commands that never fetch do not pay for feedparser & co.
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
     import importlib
 
     for module in ("rss", "mastodon_listen", "bluesky_listen", "hackernews", "reddit"):
