@@ -1,11 +1,21 @@
 """Held-out evaluation of sentiment and language detection, so that a regression fails the suite.
 
 Method. The analyser's lexicons, rules and thresholds were tuned only on the development
-samples tests/data/sentiment_dev_{en,nl}.tsv (150 posts each, written for this purpose). The
-held-out samples tests/data/sentiment_{en,nl}.tsv (240 posts each, ``label<TAB>text``) were
-written independently by another engineer and were opened once, after the analyser and its
-thresholds were final; nothing was tuned on them afterwards. Each post is scored with the
-language of its file given, as a source that declares its language would give it.
+samples: tests/data/sentiment_dev_{en,nl}.tsv (150 posts each) and
+tests/data/sentiment_dev2_{en,nl}.tsv (about 470 posts each), all written for this purpose.
+Two held-out samples (240 posts each, a third per label, ``label<TAB>text``) were written
+independently by other engineers:
+
+- ``sentiment_{en,nl}.tsv`` ("first"): opened once after the first version of the analyser,
+  and afterwards used for an error analysis whose categories (irony, complaints without
+  sentiment words, idioms, news about problems) the second version targets. It is therefore
+  less clean than the second set: its numbers flatter the analyser.
+- ``sentiment_heldout2_{en,nl}.tsv`` ("second"): written while the second version was being
+  built, never read or discussed by its author. It is the honest measure.
+
+Both were scored once, after the second version and its thresholds were final; nothing was
+tuned afterwards. Each post is scored with the language of its file given, as a source that
+declares its language would give it.
 
 Metrics:
 - English: macro-F1 over positive/neutral/negative (the mean of the three per-label F1s).
@@ -23,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -31,13 +42,36 @@ from smo_cli.nlp import detect_language, sentiment
 DATA = Path(__file__).parent / "data"
 LABELS = ("positive", "neutral", "negative")
 
-# Measured once on the held-out files (see the module docstring), rounded down. The issue's
-# targets are English macro-F1 >= 0.85 and Dutch positive/negative accuracy >= 0.80; the
-# measured 0.7788 and 0.7625 miss them, and the floors say what was reached, not the target.
-EN_MACRO_F1_FLOOR = 0.77  # measured 0.7788
-NL_POS_NEG_ACCURACY_FLOOR = 0.76  # measured 0.7625 (0.7750 when forced to pos/neg by sign)
-NL_MACRO_F1_FLOOR = 0.81  # measured 0.8146
-LANGUAGE_ACCURACY_FLOOR = {"en": 0.99, "nl": 1.00}  # measured 0.9958 (239/240), 1.0000
+
+class Floors(NamedTuple):
+    """The measured values of one held-out set, rounded down to two decimals."""
+
+    en_macro_f1: float
+    nl_pos_neg_accuracy: float
+    nl_macro_f1: float
+    language_accuracy: dict[str, float]
+
+
+# Measured once on each held-out set (see the module docstring). The issue's targets are
+# English macro-F1 >= 0.85 and Dutch positive/negative accuracy >= 0.80; the floors say what
+# was reached, not the target. Before the second version (for comparison): first set 0.7788,
+# 0.7625, 0.8146; second set 0.6395, 0.6312, 0.7036.
+FLOORS = {
+    "first": Floors(
+        en_macro_f1=0.81,  # measured 0.8124
+        nl_pos_neg_accuracy=0.88,  # measured 0.8812
+        nl_macro_f1=0.90,  # measured 0.9036
+        language_accuracy={"en": 0.99, "nl": 1.00},  # measured 0.9958 (239/240), 1.0000
+    ),
+    "second": Floors(
+        en_macro_f1=0.76,  # measured 0.7633
+        nl_pos_neg_accuracy=0.76,  # measured 0.7625
+        nl_macro_f1=0.80,  # measured 0.8035
+        language_accuracy={"en": 0.99, "nl": 0.99},  # measured 0.9958 (239/240), 0.9917
+    ),
+}
+FILES = {"first": "sentiment_{lang}.tsv", "second": "sentiment_heldout2_{lang}.tsv"}
+SETS = sorted(FILES)
 
 
 def load_sample(name: str) -> list[tuple[str, str]]:
@@ -53,6 +87,10 @@ def load_sample(name: str) -> list[tuple[str, str]]:
         assert label in LABELS, f"{name}: unknown label {label!r}"
         pairs.append((label, text))
     return pairs
+
+
+def held_out(which: str, lang: str) -> list[tuple[str, str]]:
+    return load_sample(FILES[which].format(lang=lang))
 
 
 def predict(sample: Sequence[tuple[str, str]], lang: str) -> list[tuple[str, str]]:
@@ -81,34 +119,29 @@ def language_accuracy(sample: Sequence[tuple[str, str]], lang: str) -> float:
     return sum(detect_language(text) == lang for _, text in sample) / len(sample)
 
 
-@pytest.fixture(scope="module")
-def english() -> list[tuple[str, str]]:
-    return load_sample("sentiment_en.tsv")
+@pytest.mark.parametrize("which", SETS)
+def test_english_macro_f1_on_held_out_sample(which: str) -> None:
+    pairs = predict(held_out(which, "en"), "en")
+    assert macro_f1(pairs) >= FLOORS[which].en_macro_f1
 
 
-@pytest.fixture(scope="module")
-def dutch() -> list[tuple[str, str]]:
-    return load_sample("sentiment_nl.tsv")
+@pytest.mark.parametrize("which", SETS)
+def test_dutch_positive_negative_accuracy_on_held_out_sample(which: str) -> None:
+    pairs = predict(held_out(which, "nl"), "nl")
+    assert polar_accuracy(pairs) >= FLOORS[which].nl_pos_neg_accuracy
 
 
-def test_english_macro_f1_on_held_out_sample(english: list[tuple[str, str]]) -> None:
-    assert macro_f1(predict(english, "en")) >= EN_MACRO_F1_FLOOR
+@pytest.mark.parametrize("which", SETS)
+def test_dutch_macro_f1_on_held_out_sample(which: str) -> None:
+    pairs = predict(held_out(which, "nl"), "nl")
+    assert macro_f1(pairs) >= FLOORS[which].nl_macro_f1
 
 
-def test_dutch_positive_negative_accuracy_on_held_out_sample(
-    dutch: list[tuple[str, str]],
-) -> None:
-    assert polar_accuracy(predict(dutch, "nl")) >= NL_POS_NEG_ACCURACY_FLOOR
-
-
-def test_dutch_macro_f1_on_held_out_sample(dutch: list[tuple[str, str]]) -> None:
-    assert macro_f1(predict(dutch, "nl")) >= NL_MACRO_F1_FLOOR
-
-
+@pytest.mark.parametrize("which", SETS)
 @pytest.mark.parametrize("lang", ["en", "nl"])
-def test_language_detection_on_held_out_samples(lang: str) -> None:
-    sample = load_sample(f"sentiment_{lang}.tsv")
-    assert language_accuracy(sample, lang) >= LANGUAGE_ACCURACY_FLOOR[lang]
+def test_language_detection_on_held_out_samples(which: str, lang: str) -> None:
+    accuracy = language_accuracy(held_out(which, lang), lang)
+    assert accuracy >= FLOORS[which].language_accuracy[lang]
 
 
 def test_metrics_are_computed_as_documented() -> None:

@@ -1,4 +1,6 @@
-"""Sentiment behaviour: negation, boosters, contrast, emoji, questions, languages, tokens."""
+"""Sentiment behaviour: negation, boosters, contrast, emoji, questions, languages, tokens,
+and the post-level rules of context.py: irony, complaints without sentiment words, idioms,
+recommendations, news about problems, waits and solved problems."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ import pytest
 from smo_cli.nlp import Sentiment, sentiment
 from smo_cli.nlp.dutch import dutch_stems
 from smo_cli.nlp.engine import Rules
-from smo_cli.nlp.text import EMOJI, HASHTAG, tokenize
+from smo_cli.nlp.english import english_stems
+from smo_cli.nlp.text import EMOJI, HASHTAG, NUM, tokenize
 
 
 def score(text: str, lang: str) -> float:
@@ -192,3 +195,174 @@ def test_tokenizer_keeps_emoji_and_splits_hashtags() -> None:
 def test_an_unknown_lexicon_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown lexicon entry kind"):
         Rules().load("q\tword\t1.0")
+
+
+# -- post-level rules (context.py) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Really reliable service #not", "en"),
+        ("Love standing on a cold platform at midnight 🙃", "en"),
+        ("Yeah right @GreenPower, your call is important to us", "en"),
+        ("Lekker dan @GlasNet, de monteur komt niet", "nl"),
+        ("Bedankt voor de 'snelle' levering, na drie weken eindelijk mijn pakket.", "nl"),
+    ],
+)
+def test_an_irony_marker_turns_praise_into_blame(text: str, lang: str) -> None:
+    assert sentiment(text, lang).label == "negative"
+
+
+@pytest.mark.parametrize(
+    ("sarcastic", "meant", "lang"),
+    [
+        ("Great, @MetroRail cancelled my train again.", "Great, thanks for the quick fix!", "en"),
+        (
+            "Fijn hoor @NSReizen, weer een trein geschrapt en geen vervangend vervoer.",
+            "Super bedankt hoor!",
+            "nl",
+        ),
+        (
+            "Nice one @FibreNet, internet down during my job interview. Brilliant timing.",
+            "Nice one @FibreNet, the new router is brilliant.",
+            "en",
+        ),
+    ],
+)
+def test_exclaimed_praise_is_sarcasm_only_in_a_complaint(
+    sarcastic: str, meant: str, lang: str
+) -> None:
+    assert sentiment(sarcastic, lang).label == "negative"
+    assert sentiment(meant, lang).label == "positive"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("For the third time this month my parcel went to the wrong address.", "en"),
+        ("Voor de derde keer hetzelfde formulier opgestuurd.", "nl"),
+        ("Mijn terugbetaling is nog steeds niet binnen.", "nl"),
+        ("@CareFirst told me I'd get a call back within 48 hours. That was last Tuesday.", "en"),
+        ("On hold for 45 minutes with @SwiftBank.", "en"),
+        ("Al drie weken wachten op de monteur van @GlasNet.", "nl"),
+        ("Down since Friday and nobody answers @FibreNet", "en"),
+        ("Three weeks for a screen repair. THREE WEEKS.", "en"),
+        ("Trains late again", "en"),
+        ("Weer een storing bij @GlasNet", "nl"),
+    ],
+)
+def test_complaints_without_sentiment_words_are_negative(text: str, lang: str) -> None:
+    assert sentiment(text, lang).label == "negative"
+
+
+def test_weer_and_again_complain_only_next_to_a_complaint() -> None:
+    assert sentiment("The union and the airline meet again on Monday.", "en").label == "neutral"
+    assert sentiment("Bij @Bistro21 was het weer genieten vanavond", "nl").label == "positive"
+    assert sentiment("Weer geen internet bij @GlasNet", "nl").label == "negative"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "label"),
+    [
+        ("Kan niet beter, @ReisNu!", "nl", "positive"),
+        ("Geen kwaad woord over @GlasNet", "nl", "positive"),
+        ("Dikke pluim voor de bezorger", "nl", "positive"),
+        ("Petje af voor @BankNoord", "nl", "positive"),
+        ("Het is niet te filmen hoe ze met klanten omgaan", "nl", "negative"),
+        ("The support couldn't have been better", "en", "positive"),
+        ("I can't thank them enough", "en", "positive"),
+        ("Ik kan ze niet genoeg bedanken", "nl", "positive"),
+        ("Honestly the smoothest check-in I've had", "en", "positive"),
+        ("10/10 would order again", "en", "positive"),
+    ],
+)
+def test_idioms(text: str, lang: str, label: str) -> None:
+    assert sentiment(text, lang).label == label
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "label"),
+    [
+        ("Nooit meer @VliegWest", "nl", "negative"),
+        (
+            "Nooit meer een andere energieleverancier, @GroeneStroom doet wat ze beloven",
+            "nl",
+            "positive",
+        ),
+        ("Never again, whatever the price @SkyHop", "en", "negative"),
+        ("Never using another courier again, @ParcelPro is the best", "en", "positive"),
+        ("Would recommend @FixItNow to anyone", "en", "positive"),
+        ("Would not recommend @FreshBox", "en", "negative"),
+        ("Echt een aanrader, @VersBox", "nl", "positive"),
+    ],
+)
+def test_recommendations(text: str, lang: str, label: str) -> None:
+    assert sentiment(text, lang).label == label
+
+
+@pytest.mark.parametrize(
+    ("news", "complaint", "lang"),
+    [
+        (
+            "FibreNet reports an outage in Utrecht, engineers expect a fix by 6pm.",
+            "Outage again, third time this week @FibreNet",
+            "en",
+        ),
+        (
+            "StreamBox raises prices by 2 euros from March, the company said.",
+            "Raised my price again @StreamBox",
+            "en",
+        ),
+        (
+            "@GlasNet meldt een storing in Amersfoort",
+            "Al drie uur een storing bij mij @GlasNet",
+            "nl",
+        ),
+        (
+            "Het personeel van @NSReizen staakt donderdag, meldt de vakbond.",
+            "Weer staking bij @NSReizen, ik kom nooit op tijd op mijn werk",
+            "nl",
+        ),
+    ],
+)
+def test_news_about_a_problem_is_neutral_a_complaint_is_not(
+    news: str, complaint: str, lang: str
+) -> None:
+    assert sentiment(news, lang) == Sentiment("neutral", 0.0)
+    assert sentiment(complaint, lang).label == "negative"
+
+
+def test_a_problem_in_a_post_that_praises_is_background() -> None:
+    text = "Top marks to the crew, kept everyone informed during the delay"
+    assert sentiment(text, "en").label == "positive"
+
+
+def test_a_plain_question_about_a_problem_asks_for_information() -> None:
+    assert sentiment("What happens if my parcel is damaged?", "en").label == "neutral"
+    assert sentiment("Why is my parcel damaged again?", "en").label == "negative"
+    assert sentiment("Wat als mijn vlucht geannuleerd wordt?", "nl").label == "neutral"
+
+
+def test_a_solved_problem_is_good_news() -> None:
+    assert sentiment("My gaming lag is gone since the new router", "en").label == "positive"
+    assert sentiment("De storing was binnen een uur verholpen, top!", "nl").label == "positive"
+    assert sentiment("The lag is not gone at all", "en").label == "negative"
+
+
+def test_a_salutation_is_no_praise_but_a_superlative_is() -> None:
+    assert sentiment("Beste @ReisNu, waar blijft mijn geld?", "nl").label == "negative"
+    assert sentiment("Beste klantenservice ooit, @Telfort2", "nl").label == "positive"
+
+
+def test_english_superlatives_are_found() -> None:
+    assert list(english_stems("friendliest")) == ["friendly"]
+    assert "rude" in english_stems("rudest")
+    assert "big" in english_stems("biggest")
+    assert list(english_stems("latest")) == []
+
+
+def test_tokenizer_keeps_numbers_and_marks_quotes() -> None:
+    tokens = tokenize("Bedankt voor de 'snelle' levering om 10 uur, 10/10! Da's 's ochtends")
+    assert [t.lower for t in tokens if t.kind == NUM] == ["10", "10/10"]
+    assert [t.lower for t in tokens if t.quoted] == ["snelle"]

@@ -16,16 +16,26 @@ generalised so that Dutch can use them too:
 - the total becomes a score in (-1, 1) with VADER's normalisation x / sqrt(x² + 15).
 
 Clause punctuation bounds the negation and booster windows: in "Niet goedkoop, wel goed" the
-"niet" does not reach "goed". That is a deliberate difference from VADER.
+"niet" does not reach "goed". That is a deliberate difference from VADER. So are these:
+
+- an emoji is neither boosted nor negated ("no known issues 🙄" still rolls its eyes);
+- "enough" cancels a negation: "can't thank them enough", "kan ze niet genoeg bedanken";
+- a phrase may hold a number: "<n> times", "het is nu <n>" match "4 times", "het is nu 3";
+- what the words mean together (waits, solved problems, questions, news, irony) is decided
+  per post by the rules of context.py, between the per-word valences and the total.
+
+The lexicon kinds are described in rules.py.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
-from smo_cli.nlp.text import EMOJI, PUNCT, Token, tokenize
+from smo_cli.nlp import context
+from smo_cli.nlp.rules import NUMBER, PhraseTable, Rules, Unit
+from smo_cli.nlp.text import EMOJI, HASHTAG, NUM, PUNCT, Token, tokenize
+
+__all__ = ["Analyser", "Rules"]
 
 # VADER's empirically derived constants.
 BOOST: float = 0.293  # a booster word's increment
@@ -37,97 +47,7 @@ NORMALISATION_ALPHA: float = 15.0
 _WINDOW = 3  # words before (or after, for post-negators) a sentiment word that modify it
 _DISTANCE_DAMPING = (1.0, 0.95, 0.9)
 _CONTRAST_BEFORE = 0.5
-# Praise inside a question mostly describes an option ("is the free plan the best one?");
-# complaints inside one are still complaints ("is the internet down again?"). So positive
-# valences in a sentence that ends with "?" keep this share. On the development samples
-# 0.0-0.1 scored best (0.3 lost one post per language, 1.0 two to three); 0.1 keeps a trace.
-QUESTION_POSITIVE_WEIGHT: float = 0.1
-
-Stemmer = Callable[[str], Iterable[str]]
-
-
-@dataclass
-class Rules:
-    """Everything the engine knows about one language (see lexicons/nl.tsv for the kinds)."""
-
-    lexicon: dict[str, float] = field(default_factory=dict)
-    phrases: dict[str, list[tuple[tuple[str, ...], float]]] = field(default_factory=dict)
-    boosters: dict[str, float] = field(default_factory=dict)
-    booster_phrases: dict[str, list[tuple[tuple[str, ...], float]]] = field(default_factory=dict)
-    negators: set[str] = field(default_factory=set)
-    post_negators: set[str] = field(default_factory=set)
-    failures: dict[str, float] = field(default_factory=dict)
-    contrasts: dict[str, float] = field(default_factory=dict)
-    contrast_blockers: set[str] = field(default_factory=set)
-    interjections: dict[str, float] = field(default_factory=dict)
-    prefixes: dict[str, float] = field(default_factory=dict)
-    salutations: set[str] = field(default_factory=set)
-    comparatives: set[str] = field(default_factory=set)
-    stemmer: Stemmer | None = None
-    negate_nt: bool = False  # English: any word ending in n't negates
-
-    def load(self, text: str) -> None:
-        """Add the entries of one TSV file (kind, entry, value); later entries override."""
-        for line in text.splitlines():
-            if not line or line.startswith("#"):
-                continue
-            kind, entry, value = line.split("\t")
-            self._add(kind, entry, float(value))
-
-    def _add(self, kind: str, entry: str, value: float) -> None:
-        words = tuple(entry.split(" "))
-        if kind == "w":
-            self.lexicon[entry] = value
-        elif kind == "p":
-            _add_phrase(self.phrases, words, value)
-        elif kind == "b" and len(words) > 1:
-            _add_phrase(self.booster_phrases, words, value)
-        elif kind in _VALUED_KINDS:
-            table: dict[str, float] = getattr(self, _VALUED_KINDS[kind])
-            table[entry] = value
-        elif kind in _WORD_SET_KINDS:
-            words_of_kind: set[str] = getattr(self, _WORD_SET_KINDS[kind])
-            words_of_kind.add(entry)
-        else:
-            raise ValueError(f"unknown lexicon entry kind {kind!r} for {entry!r}")
-
-
-# Entry kinds of the lexicon files that fill a word → value table or a word set of Rules.
-_VALUED_KINDS = {
-    "b": "boosters",
-    "f": "failures",
-    "c": "contrasts",
-    "e": "interjections",
-    "x": "prefixes",
-}
-_WORD_SET_KINDS = {
-    "n": "negators",
-    "pn": "post_negators",
-    "cb": "contrast_blockers",
-    "s": "salutations",
-    "z": "comparatives",
-}
-
-
-def _add_phrase(
-    table: dict[str, list[tuple[tuple[str, ...], float]]], words: tuple[str, ...], value: float
-) -> None:
-    candidates = [c for c in table.get(words[0], []) if c[0] != words]
-    candidates.append((words, value))
-    candidates.sort(key=lambda c: len(c[0]), reverse=True)  # longest match first
-    table[words[0]] = candidates
-
-
-@dataclass
-class _Unit:
-    """A word, phrase, emoji or clause boundary after phrase merging."""
-
-    text: str
-    lower: str
-    kind: str
-    valence: float | None  # None: no sentiment of its own
-    booster: float = 0.0
-    phrase: bool = False
+_ENOUGH_REACH = 5  # "can't praise the night nurses enough"
 
 
 class Analyser:
@@ -135,20 +55,23 @@ class Analyser:
 
     def __init__(self, rules: Rules) -> None:
         self.rules = rules
-        self._memo: dict[str, float | None] = {}
+        self._memo: dict[str, tuple[float | None, str]] = {}
 
     def score(self, text: str) -> float:
         """The compound score of a post in (-1, 1): negative < 0 < positive."""
         units = self._units(tokenize(text))
         if not units:
             return 0.0
-        words = [u for u in units if u.kind not in (PUNCT, EMOJI)]
+        words = [u for u in units if u.kind not in (PUNCT, EMOJI, NUM)]
         mixed_case = any(u.text.isupper() for u in words) and not all(
             u.text.isupper() for u in words
         )
         valences = [self._valence(units, i, mixed_case) for i in range(len(units))]
+        context.check_cues(self.rules, units, valences, lambda i: self._negated(units, i))
+        context.add_waits(self.rules, units, valences)
+        context.resolve_problems(self.rules, units, valences, lambda i: self._negated(units, i))
         self._apply_contrast(units, valences)
-        _dampen_praise_in_questions(units, valences)
+        context.weigh_in_context(self.rules, units, valences, text)
         total = sum(valences)
         if total != 0.0:
             total += math.copysign(self._emphasis(units, text), total)
@@ -156,52 +79,62 @@ class Analyser:
 
     # -- building units -------------------------------------------------------------------
 
-    def _units(self, tokens: list[Token]) -> list[_Unit]:
+    def _units(self, tokens: list[Token]) -> list[Unit]:
         rules = self.rules
-        units: list[_Unit] = []
+        units: list[Unit] = []
         i = 0
         while i < len(tokens):
             token = tokens[i]
             if token.kind != PUNCT:
-                matched = _match_phrase(rules.phrases, tokens, i)
+                matched = _match_phrase(rules.phrases, tokens, i, rules.numbers)
                 if matched is not None:
-                    size, value = matched
-                    text = " ".join(t.text for t in tokens[i : i + size])
-                    units.append(_Unit(text, text.lower(), token.kind, value, phrase=True))
-                    i += size
+                    words, value = matched
+                    units.append(_phrase_unit(tokens, i, words, value, None))
+                    i += len(words)
                     continue
-                matched = _match_phrase(rules.booster_phrases, tokens, i)
+                matched = _match_phrase(rules.booster_phrases, tokens, i, rules.numbers)
                 if matched is not None:
-                    size, value = matched
-                    text = " ".join(t.text for t in tokens[i : i + size])
-                    units.append(_Unit(text, text.lower(), token.kind, None, booster=value))
-                    i += size
+                    words, value = matched
+                    units.append(_phrase_unit(tokens, i, words, None, value))
+                    i += len(words)
                     continue
+            lower = token.lower
+            if token.kind == HASHTAG and "#" + lower in rules.irony:
+                lower = "#" + lower  # "#not", "#sarcasme": a marker, not the word
+            found, entry = (None, lower) if token.kind == PUNCT else self._lookup(lower)
             units.append(
-                _Unit(
+                Unit(
                     token.text,
-                    token.lower,
+                    lower,
                     token.kind,
-                    None if token.kind == PUNCT else self._lookup(token.lower),
-                    booster=rules.boosters.get(token.lower, 0.0),
+                    found,
+                    booster=rules.boosters.get(lower, 0.0),
+                    quoted=token.quoted,
+                    entry=entry,
                 )
             )
             i += 1
+        for unit in units:
+            unit.cue = unit.entry in rules.cues or unit.entry in rules.conditional_cues
         return units
 
-    def _lookup(self, word: str) -> float | None:
-        """The valence of a word: as listed, else an inflected or compound form of one."""
-        if word in self._memo:
-            return self._memo[word]
+    def _lookup(self, word: str) -> tuple[float | None, str]:
+        """The valence of a word and the entry it comes from: the word as listed, else an
+        inflected or compound form of one ("defecte" → "defect")."""
+        found = self._memo.get(word)
+        if found is not None:
+            return found
         rules = self.rules
+        entry = word
         value = rules.lexicon.get(word)
         if value is None and len(word) > 1 and word[0] >= "\u2000":
-            value = rules.lexicon.get(word[0])  # an emoji sequence: its first emoji
+            entry = word[0]  # an emoji sequence: its first emoji
+            value = rules.lexicon.get(entry)
         if value is None and rules.stemmer is not None:
-            value = next(
-                (rules.lexicon[s] for s in rules.stemmer(word) if s in rules.lexicon), None
-            )
+            entry = next((s for s in rules.stemmer(word) if s in rules.lexicon), word)
+            value = rules.lexicon.get(entry)
         if value is None:
+            entry = word
             for prefix, boost in rules.prefixes.items():
                 rest = word[len(prefix) :]
                 if word.startswith(prefix) and len(rest) >= 3:
@@ -210,17 +143,17 @@ class Analyser:
                         value = base + math.copysign(boost, base)
                         break
         if len(self._memo) < 100_000:  # bounded: posts bring endless misspellings and names
-            self._memo[word] = value
-        return value
+            self._memo[word] = (value, entry)
+        return value, entry
 
     # -- per-unit valence -----------------------------------------------------------------
 
-    def _valence(self, units: list[_Unit], i: int, mixed_case: bool) -> float:
+    def _valence(self, units: list[Unit], i: int, mixed_case: bool) -> float:
         unit = units[i]
         rules = self.rules
         if unit.kind == PUNCT:
             return 0.0
-        if i == 0 and unit.lower in rules.salutations:
+        if i == 0 and unit.lower in rules.salutations and _addresses(units):
             return 0.0  # "Beste @ReisNu," / "Dear @TravelHub," opens a letter, it is no praise
         failure = None if unit.phrase else rules.failures.get(unit.lower)
         valence = unit.valence
@@ -232,15 +165,20 @@ class Analyser:
             return 0.0  # "super" in "super vriendelijk" boosts; it is not praise itself
         if self._negator_used_as_negation(units, i):
             return 0.0  # "no" in "no reply" negates; it is not a sentiment of its own
+        if unit.kind == EMOJI:
+            return valence  # "no known issues 🙄": an emoji is neither boosted nor negated
         if valence != 0.0:
             if mixed_case and unit.text.isupper() and len(unit.text) > 1:
                 valence += math.copysign(CAPS_BOOST, valence)
             valence += self._boost(units, i, valence, mixed_case)
         if self._negated(units, i):
-            return failure if failure is not None else valence * NEGATION_SCALAR
+            if failure is None:
+                return valence * NEGATION_SCALAR
+            unit.cue = True  # "geen reactie", "not fixed": a complaint, whoever writes it
+            return failure
         return valence
 
-    def _is_active_booster(self, units: list[_Unit], i: int) -> bool:
+    def _is_active_booster(self, units: list[Unit], i: int) -> bool:
         if units[i].booster == 0.0:
             return False
         for j in range(i + 1, min(i + 3, len(units))):
@@ -250,7 +188,7 @@ class Analyser:
                 return True
         return False
 
-    def _negator_used_as_negation(self, units: list[_Unit], i: int) -> bool:
+    def _negator_used_as_negation(self, units: list[Unit], i: int) -> bool:
         if units[i].phrase or units[i].lower not in self.rules.negators:
             return False
         for j in range(i + 1, min(i + 3, len(units))):
@@ -260,7 +198,7 @@ class Analyser:
                 return True
         return False
 
-    def _boost(self, units: list[_Unit], i: int, valence: float, mixed_case: bool) -> float:
+    def _boost(self, units: list[Unit], i: int, valence: float, mixed_case: bool) -> float:
         total = 0.0
         for distance, j in enumerate(range(i - 1, max(i - 1 - _WINDOW, -1), -1)):
             before = units[j]
@@ -276,21 +214,28 @@ class Analyser:
                 total += scalar * _DISTANCE_DAMPING[distance]
         return total
 
-    def _is_negator(self, unit: _Unit) -> bool:
+    def _is_negator(self, unit: Unit) -> bool:
         if unit.phrase:
             return False
         return unit.lower in self.rules.negators or (
             self.rules.negate_nt and unit.lower.endswith("n't")
         )
 
-    def _negated(self, units: list[_Unit], i: int) -> bool:
+    def _negated(self, units: list[Unit], i: int) -> bool:
+        rules = self.rules
         for j in range(i - 1, max(i - 1 - _WINDOW, -1), -1):
             if units[j].kind == PUNCT:
                 break
             if self._is_negator(units[j]):
                 # "nog nooit zo'n slechte service", "never been so happy": the negator
-                # compares, it does not negate (VADER's "never so" rule).
-                return not any(units[k].lower in self.rules.comparatives for k in range(j + 1, i))
+                # compares, it does not negate (VADER's "never so" rule). "Kan ze niet
+                # genoeg bedanken", "can't thank them enough": it praises.
+                between = {units[k].lower for k in range(j + 1, i)}
+                if not between.isdisjoint(rules.comparatives | rules.enough):
+                    return False
+                return not (
+                    units[j].lower in rules.modal_negators and self._enough_follows(units, i)
+                )
         if not self.rules.post_negators:
             return False
         # "De app werkt niet", "Het bevalt me niet": a post-negator after the word, unless it
@@ -306,9 +251,17 @@ class Analyser:
                 )
         return False
 
+    def _enough_follows(self, units: list[Unit], i: int) -> bool:
+        for j in range(i + 1, min(i + 1 + _ENOUGH_REACH, len(units))):
+            if units[j].kind == PUNCT:
+                return False
+            if units[j].lower in self.rules.enough:
+                return True
+        return False
+
     # -- whole-post adjustments -----------------------------------------------------------
 
-    def _apply_contrast(self, units: list[_Unit], valences: list[float]) -> None:
+    def _apply_contrast(self, units: list[Unit], valences: list[float]) -> None:
         rules = self.rules
         for i, unit in enumerate(units):
             weight = None if unit.phrase else rules.contrasts.get(unit.lower)
@@ -323,7 +276,7 @@ class Analyser:
                 valences[j] *= weight
             return  # like VADER, the first contrast word decides
 
-    def _emphasis(self, units: list[_Unit], text: str) -> float:
+    def _emphasis(self, units: list[Unit], text: str) -> float:
         amount = min(text.count("!"), 4) * EXCLAMATION_BOOST
         questions = text.count("?")
         if questions > 1:
@@ -333,29 +286,57 @@ class Analyser:
         return amount
 
 
-def _dampen_praise_in_questions(units: list[_Unit], valences: list[float]) -> None:
-    start = 0
-    for i, unit in enumerate(units):
-        if unit.kind != PUNCT or not any(ch in unit.text for ch in ".!?…"):
-            continue
-        if "?" in unit.text:
-            for j in range(start, i):
-                if valences[j] > 0.0:
-                    valences[j] *= QUESTION_POSITIVE_WEIGHT
-        start = i + 1
+def _addresses(units: list[Unit]) -> bool:
+    """Whether a post opens with a salutation: "Beste @ReisNu, …", "Dear Sam, …" (the
+    handle is dropped), not "Beste klantenservice die ik ooit heb meegemaakt"."""
+    return len(units) < 3 or units[1].kind == PUNCT or units[2].kind == PUNCT
+
+
+def _phrase_unit(
+    tokens: list[Token], i: int, words: tuple[str, ...], value: float | None, booster: float | None
+) -> Unit:
+    """One unit for a matched phrase; its ``lower`` is the phrase as the lexicon lists it."""
+    text = " ".join(t.text for t in tokens[i : i + len(words)])
+    key = " ".join(words)
+    return Unit(
+        text,
+        key,
+        tokens[i].kind,
+        value,
+        booster=booster or 0.0,
+        phrase=booster is None,
+        quoted=tokens[i].quoted,
+        entry=key,
+    )
 
 
 def _match_phrase(
-    table: dict[str, list[tuple[tuple[str, ...], float]]], tokens: list[Token], i: int
-) -> tuple[int, float] | None:
-    candidates = table.get(tokens[i].lower)
+    table: PhraseTable, tokens: list[Token], i: int, numbers: dict[str, float]
+) -> tuple[tuple[str, ...], float] | None:
+    first = tokens[i]
+    candidates = table.get(first.lower, [])
+    if _is_number(first, numbers):
+        candidates = sorted(candidates + table.get(NUMBER, []), key=lambda c: -len(c[0]))
     if not candidates:
         return None
     for words, value in candidates:
         end = i + len(words)
         if end <= len(tokens) and all(
-            tokens[i + k].lower == word and tokens[i + k].kind != PUNCT
-            for k, word in enumerate(words)
+            _word_matches(word, tokens[i + k], numbers) for k, word in enumerate(words)
         ):
-            return len(words), value
+            return words, value
     return None
+
+
+def _word_matches(word: str, token: Token, numbers: dict[str, float]) -> bool:
+    if token.kind == PUNCT:
+        return False
+    if word == NUMBER:
+        return _is_number(token, numbers)
+    return token.lower == word
+
+
+def _is_number(token: Token, numbers: dict[str, float]) -> bool:
+    """A number for a phrase's ``<n>``: digits, or a number word for two or more ("drie
+    keer"), not "a"/"een", which are articles more often than numbers."""
+    return token.kind == NUM or numbers.get(token.lower, 0.0) >= 2

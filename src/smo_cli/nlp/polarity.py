@@ -17,22 +17,26 @@ from typing import Final, Literal
 
 from smo_cli.nlp.dutch import dutch_stems
 from smo_cli.nlp.engine import Analyser, Rules
+from smo_cli.nlp.english import english_stems
 from smo_cli.nlp.language import detect_language, normalise_language
 
 Label = Literal["positive", "neutral", "negative"]
 
 # (negative at or below, positive at or above) per language, on the score in (-1, 1).
-# Chosen on the development samples only (tests/data/sentiment_dev_{en,nl}.tsv, 150 posts each,
-# a third per label) from a grid of macro-F1 over the three labels. For both languages the
-# negative threshold is best at -0.05 (VADER's own default) and falls off beyond -0.25. The
-# positive threshold has a plateau of best values, 0.20-0.40 for English and 0.15-0.25 for
-# Dutch; each sits in the middle of its plateau, so that it does not fit the accidents of
-# the sample. Posts about companies mention good things in passing ("summer holidays", "free
-# trial") more often than bad ones, so it takes more praise than blame to leave neutral.
-# Development macro-F1 at these values: English 0.953, Dutch 0.974.
+# Chosen on the development samples only: tests/data/sentiment_dev_{en,nl}.tsv (150 posts
+# each) plus tests/data/sentiment_dev2_{en,nl}.tsv (about 470 posts each, written for the
+# context rules), from a grid of macro-F1 over the three labels (negative -0.01 … -0.10 in
+# steps of 0.01, positive 0.075 … 0.30 in steps of 0.025), after the rules and lexicons
+# were final. For both languages the negative threshold has a plateau from -0.03 to -0.07
+# and falls off beyond -0.08: news about outages and strikes now scores 0 (context.py), so
+# any blame that is left is meant. The positive threshold has a plateau from 0.075 to 0.275
+# for English and from 0.075 to 0.15 for Dutch (Dutch polar accuracy is best there too);
+# each threshold sits in the middle of its plateau, so that it does not fit the accidents
+# of the sample. Development macro-F1 at these values: English 0.958, Dutch 0.955 (Dutch
+# positive/negative accuracy 0.949).
 THRESHOLDS: Final[dict[str, tuple[float, float]]] = {
-    "en": (-0.05, 0.30),
-    "nl": (-0.05, 0.20),
+    "en": (-0.05, 0.175),
+    "nl": (-0.05, 0.10),
 }
 # Emoji-only scoring for other languages: one clear emoji decides.
 OTHER_THRESHOLDS: Final = (-0.3, 0.3)
@@ -87,6 +91,7 @@ def _analyser(lang: str | None) -> Analyser:
         rules.load(_read("en_vader.tsv"))
         rules.load(_read("en.tsv"))
         rules.negate_nt = True
+        rules.stemmer = english_stems
     elif lang == "nl":
         rules.load(_read("nl.tsv"))
         rules.stemmer = dutch_stems

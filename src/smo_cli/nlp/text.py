@@ -4,7 +4,9 @@ One compiled regular expression splits a post into typed tokens in a single pass
 of social media (links, @handles, e-mail addresses) is dropped once and both analysers see the
 same words. Hashtags keep their words (``#EpicFail`` → ``Epic``, ``Fail``) because they often
 carry the sentiment, but they are marked so that language detection can ignore them: a
-``#dikkeduim`` in an English post says nothing about the language of the post.
+``#dikkeduim`` in an English post says nothing about the language of the post. Numbers are
+tokens too ("45 minutes on hold", "10/10"), and words between quotation marks are marked:
+a 'snelle' levering in scare quotes is no praise.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ WORD: Final = "w"
 HASHTAG: Final = "h"  # a word that came from a hashtag
 EMOJI: Final = "e"  # an emoji or an emoticon
 PUNCT: Final = "p"  # a clause boundary: . , ; : ! ? …
+NUM: Final = "n"  # a number as written: "45", "07:40", "10/10"
 
 # Emoticons people still type. Listed rather than matched by a pattern, because a pattern
 # for "punctuation plus a letter" also matches times (12:30), ratios and list markers.
@@ -46,6 +49,7 @@ _TOKEN_RE: Final = re.compile(
     | (?P<handle>(?<![\w@])@[\w.]+(?:@[\w.-]+)?)
     | (?P<tag>(?<![\w#])\#(?P<tagword>[^\W_][\w]*))
     | (?P<emoticon>(?<![\w:/]){_EMOTICON_ALT}(?![\w]))
+    | (?P<num>\d+(?:[.,:/]\d+)*)
     | (?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*)
     | (?P<emoji>{_EMOJI_CHAR}{_EMOJI_MOD}(?:\u200d{_EMOJI_CHAR}{_EMOJI_MOD})*)
     | (?P<punct>[!?.,;:…]+)
@@ -57,14 +61,22 @@ _TOKEN_RE: Final = re.compile(
 _CAMEL_RE: Final = re.compile(r"[A-Z]?[^\W\d_A-Z]+|[A-Z]+(?![^\W\d_A-Z])|\d+")
 _EMOJI_STRIP: Final = str.maketrans("", "", "\ufe0f\ufe0e\u20e3")
 _SKIN_TONES: Final = re.compile("[\U0001f3fb-\U0001f3ff]")
+# A quotation: double quotes of any style, or single quotes that open before a word and close
+# after one (so that "da's", "kid's" and "'s ochtends" are no quotation marks).
+_QUOTE_RE: Final = re.compile(
+    r"[\"“„]([^\"“”„\n]{1,80})[\"”“]|(?<!\w)['‘]([^'‘’\n]{1,80}?)['’](?!\w)"
+)
+_QUOTE_CHARS: Final = frozenset("\"“”„'‘’")
 
 
 class Token(NamedTuple):
-    """One token of a post: its text as written, lower-cased text, and kind."""
+    """One token of a post: its text as written, lower-cased text, kind, and whether it
+    stands between quotation marks."""
 
     text: str
     lower: str
     kind: str
+    quoted: bool = False
 
 
 def _emoji_key(raw: str) -> str:
@@ -80,11 +92,17 @@ def tokenize(text: str) -> list[Token]:
     """
     tokens: list[Token] = []
     append = tokens.append
+    quotes = _quote_spans(text) if not _QUOTE_CHARS.isdisjoint(text) else []
     for match in _TOKEN_RE.finditer(text):
         kind = match.lastgroup
         if kind == "word":
             raw = match.group().replace("’", "'")
-            append(Token(raw, raw.lower(), WORD))
+            start = match.start()
+            quoted = any(begin <= start < end for begin, end in quotes)
+            append(Token(raw, raw.lower(), WORD, quoted))
+        elif kind == "num":
+            raw = match.group()
+            append(Token(raw, raw, NUM))
         elif kind == "punct":
             raw = match.group()
             append(Token(raw, raw, PUNCT))
@@ -102,6 +120,12 @@ def tokenize(text: str) -> list[Token]:
                     append(Token(part, part.lower(), HASHTAG))
         # url, mail and handle tokens are dropped on purpose.
     return tokens
+
+
+def _quote_spans(text: str) -> list[tuple[int, int]]:
+    return [
+        match.span(1) if match.group(1) else match.span(2) for match in _QUOTE_RE.finditer(text)
+    ]
 
 
 def detection_words(text: str) -> list[str]:
