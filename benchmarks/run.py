@@ -87,7 +87,9 @@ def build_workspace(root: Path, accounts: int) -> None:
     """A fresh workspace with `accounts` Account rows, inserted in one Core executemany."""
     from sqlmodel import SQLModel
 
-    import smo_cli.db.models  # noqa: F401 - registers the tables
+    from smo_cli.db.models import load_all
+
+    load_all()
     from smo_cli.db.engine import make_engine
     from smo_cli.db.models import AccountKind, Platform
     from smo_cli.services.workspace import create_workspace

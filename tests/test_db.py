@@ -29,12 +29,13 @@ from sqlalchemy.exc import (
 )
 from sqlmodel import SQLModel, col, select
 
-import smo_cli.db.models  # noqa: F401 - registers every table on SQLModel.metadata
 from smo_cli.db import migrate
 from smo_cli.db.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine, reading, transaction
 from smo_cli.db.migrate import HEAD_REVISION, alembic_config, current_revision, ensure_schema
-from smo_cli.db.models import Account, AccountSnapshot, Person
+from smo_cli.db.models import Account, AccountSnapshot, Person, load_all
 from smo_cli.errors import InvalidData
+
+load_all()  # every table on SQLModel.metadata, for the schema comparisons
 
 ENV_POSTGRES = "SMO_TEST_POSTGRES_URL"
 POSTGRES_SKIP = "set SMO_TEST_POSTGRES_URL (the CI script starts PostgreSQL)"

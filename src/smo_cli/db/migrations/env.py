@@ -5,8 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import smo_cli.db.models  # noqa: F401 - registers every table on SQLModel.metadata
+from smo_cli.db.models import load_all
 
+load_all()
 target_metadata = SQLModel.metadata
 connection = context.config.attributes.get("connection")
 if connection is None:

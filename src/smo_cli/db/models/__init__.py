@@ -1,28 +1,45 @@
-"""All tables, imported here so `SQLModel.metadata` is complete for migrations and tests."""
+"""The tables, one module per job; `load_all()` registers every one on `SQLModel.metadata`.
 
-from typing import cast
+Names are imported lazily (`from smo_cli.db.models import Account` loads only the inventory
+module): building SQLModel classes is a noticeable part of a command's start-up, and
+`smo inventory list` has no use for the listening tables.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table
 from sqlmodel import SQLModel
 
-from smo_cli.db.models.inventory import (
-    Account,
-    AccountKind,
-    AccountSnapshot,
-    Platform,
-    PresenceTarget,
-    Requirement,
-)
-from smo_cli.db.models.listening import (
-    ListenRun,
-    ListenRunSource,
-    Mention,
-    MentionQuery,
-    SavedQuery,
-    Source,
-    Tombstone,
-)
-from smo_cli.db.models.org import Person
+if TYPE_CHECKING:
+    from smo_cli.db.models.inventory import (
+        Account,
+        AccountKind,
+        AccountSnapshot,
+        Platform,
+        PresenceTarget,
+        Requirement,
+    )
+    from smo_cli.db.models.listening import (
+        ListenRun,
+        ListenRunSource,
+        Mention,
+        MentionQuery,
+        SavedQuery,
+        Source,
+        Tombstone,
+    )
+    from smo_cli.db.models.org import Person
+
+_HOME = {
+    **dict.fromkeys(("Account", "AccountKind", "AccountSnapshot", "Platform", "PresenceTarget",
+                     "Requirement"), "inventory"),
+    **dict.fromkeys(("ListenRun", "ListenRunSource", "Mention", "MentionQuery", "SavedQuery",
+                     "Source", "Tombstone"), "listening"),
+    "Person": "org",
+}
 
 __all__ = [
     "Account",
@@ -39,7 +56,21 @@ __all__ = [
     "SavedQuery",
     "Source",
     "Tombstone",
+    "load_all",
+    "table_of",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+
+
+def load_all() -> None:
+    """Import every table module, so the metadata is complete (migrations, schema checks)."""
+    for module in sorted(set(_HOME.values())):
+        importlib.import_module(f"{__name__}.{module}")
 
 
 def table_of(model: type[SQLModel]) -> Table:
