@@ -331,3 +331,36 @@ def test_a_run_left_running_by_a_kill_is_marked_killed(engine: Engine, run: Run)
     listen(engine)
     statuses = [r["status"] for r in run("listen", "runs", "-f", "json").json()]
     assert statuses == ["ok", "killed"]
+
+
+def test_another_source_with_other_words_for_the_same_item_does_not_overwrite_it(
+        engine: Engine) -> None:
+    add_source(engine, "blog")
+    add_source(engine, "aggregator")
+    SCRIPT.answers["blog"] = [FetchResult([item(1, "Acme is geweldig")], {})] * 2
+    SCRIPT.answers["aggregator"] = [FetchResult([item(1, "Acme is vreselijk")], {})] * 2
+    listen(engine)
+    second = listen(engine)
+    assert all(o.updated == 0 for o in second.outcomes)
+    (stored,) = mentions(engine)
+    assert stored.updated_at is None
+
+
+def test_an_edit_recomputes_language_and_sentiment(engine: Engine) -> None:
+    add_source(engine, "a")
+    SCRIPT.answers["a"] = [
+        FetchResult([item(1, "Acme levert super snel, top service, heel blij")], {}),
+        FetchResult([item(1, "Acme is terrible, third outage this week, nobody answers",
+                          lang="en")], {})]
+    listen(engine)
+    listen(engine)
+    (stored,) = mentions(engine)
+    assert (stored.lang, stored.sentiment) == ("en", "negative")
+
+
+def test_naming_a_disabled_source_says_why_instead_of_fetching(engine: Engine) -> None:
+    add_source(engine, "old")
+    SCRIPT.answers["old"] = [Gone("feeds.example says the address is gone (410)")]
+    listen(engine)
+    with pytest.raises(Conflict, match="source old is disabled"):
+        run_listen(engine, {}, only="old", now=lambda: NOW)

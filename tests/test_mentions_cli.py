@@ -106,3 +106,19 @@ def test_queries_import_from_yaml_is_idempotent_and_checked(run: Run, tmp_path: 
     assert "queries[1] (broken)" in result.stderr
     assert [q["name"] for q in run("queries", "list", "-f", "json").json()] == [
         "brand", "storing", "warmtewerk", "ceo", "warmtepomp"]
+
+
+def test_overlapping_exports_store_each_mention_once(run: Run, tmp_path: Path) -> None:
+    week1, week2 = tmp_path / "week1.csv", tmp_path / "week2.csv"
+    week1.write_text("Resource Id,Full Text,Url\n1001,Acme is geweldig,https://x.example/1\n")
+    week2.write_text("Resource Id,Full Text,Url\n1001,Acme is geweldig,https://x.example/1\n"
+                     "1002,Acme weer,https://x.example/2\n")
+    run("mentions", "import", str(week1))
+    assert "1 new, 1 already known" in run("mentions", "import", str(week2)).stdout
+
+
+def test_until_a_date_includes_that_day_and_search_is_literal(imported: Run) -> None:
+    rows = imported("mentions", "list", "-f", "json").json()
+    day = rows[0]["first_seen_at"][:10]
+    assert len(imported("mentions", "list", "--until", day, "-f", "json").json()) == len(rows)
+    assert imported("mentions", "search", "_", "-f", "json").json() == []

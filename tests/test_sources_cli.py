@@ -138,3 +138,12 @@ def test_opml_with_an_entity_declaration_is_refused(run: Run, tmp_path: Path) ->
     result = run("sources", "import", str(path))
     assert result.exit_code == 5
     assert run("sources", "list", "-f", "json").json() == []
+
+
+def test_opml_titles_that_start_with_a_dot_still_import(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "dot.opml"
+    path.write_text('<?xml version="1.0"?><opml version="2.0"><body>'
+                    '<outline type="rss" text=".NET Blog" xmlUrl="https://devblogs.example/feed"/>'
+                    "</body></opml>")
+    assert "1 feeds added" in run("sources", "import", str(path)).stdout
+    assert [s["name"] for s in run("sources", "list", "-f", "json").json()] == ["net-blog"]

@@ -27,13 +27,15 @@ DateOpt = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d", "%Y-%m-%d
 def _filters(query: str | None, group: str | None, source: str | None, sentiment: str | None,
              lang: str | None, since: datetime | None, until: datetime | None,
              text: str | None, limit: int | None) -> object:
-    from datetime import UTC
+    from datetime import UTC, timedelta
 
     from smo_cli.services.mentions import MentionFilter
 
     def aware(value: datetime | None) -> datetime | None:
         return value.replace(tzinfo=UTC) if value and value.tzinfo is None else value
 
+    if until is not None and (until.hour, until.minute) == (0, 0):
+        until += timedelta(days=1)        # --until 2026-11-27 includes that whole day
     return MentionFilter(query=query, group=group, source=source, sentiment=sentiment,
                          lang=lang, since=aware(since), until=aware(until), text=text,
                          limit=limit)
@@ -106,7 +108,7 @@ def import_mentions(
         "--map", help="COLUMN=FIELD, e.g. 'Full Text=text' (fields: text, title, url, author, "
         "published_at, external_id, lang, hashtags).")] = None,
     source: Annotated[str | None, typer.Option("--source", help="Source name to record "
-                                               "(default: import:FILE).")] = None,
+                                               "(default: import).")] = None,
     matching_only: Annotated[bool, typer.Option(
         "--matching-only", help="Keep only mentions a saved query matches.")] = False,
 ) -> None:

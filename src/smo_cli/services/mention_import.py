@@ -48,7 +48,7 @@ def import_mentions(session: Session, path: Path, *, mapping: Mapping[str, str],
                     source_name: str | None = None, matching_only: bool = False,
                     now: datetime | None = None) -> mentions.StoreOutcome:
     """Read every row first (a bad row imports nothing), then store like a listen run does."""
-    name = source_name or f"import:{path.name}"
+    name = source_name or "import"
     items = list(_items(path, {**COMMON_NAMES, **mapping}))
     compiled = queries.query_set(session)
     from smo_cli.services.listening import CLASSIFIER

@@ -60,6 +60,9 @@ def normalise(item: Item) -> Item:
 
 def dedup_key(item: Item, *, source_name: str, kind: str) -> str:
     """The strongest identity an item has, as one string."""
+    if kind == "import" and item.url:
+        # Exports of other tools: their ids differ per tool and per export; the link does not.
+        return f"url:{item.url.strip()}"[:600]
     if item.external_id:
         ident = item.external_id.strip()
         if kind in PLATFORM_KINDS:
@@ -115,8 +118,10 @@ def store_items(session: Session, items: Sequence[Item], *, source_id: int | Non
             continue
         known = existing.get(key)
         if known is not None:
-            if known.content_hash != content_hash(item):
-                _apply_edit(session, known, item, match, source_name, now)
+            # Only the source that brought a mention can edit it: two feeds carrying the same
+            # item in other words would otherwise overwrite each other on every run.
+            if known.source_name == source_name and known.content_hash != content_hash(item):
+                _apply_edit(session, known, item, match, source_name, classify, now)
                 updated += 1
             else:
                 duplicate += 1
@@ -176,16 +181,23 @@ def _row(item: Item, key: str, source_id: int | None, source_name: str,
 
 
 def _apply_edit(session: Session, mention: Mention, item: Item, match: Matcher,
-                source_name: str, now: datetime) -> None:
-    """An edited post: new text and matches, same mention, no new alert."""
+                source_name: str, classify: Classifier, now: datetime) -> None:
+    """An edited post: new text, language, sentiment and matches; same mention, no new alert."""
+    text = " ".join(filter(None, (item.title, item.text)))
+    item = replace(item, lang=classify.language(text, item.lang))
     mention.text = item.text
     mention.title = item.title[:1000] if item.title else None
+    mention.author = item.author[:300] if item.author else mention.author
+    mention.lang = item.lang
+    mention.sentiment, mention.sentiment_score = classify.sentiment(text, item.lang)
+    if item.published_at is not None:
+        mention.published_at, mention.published_note = published_fields(item, now)
     mention.content_hash = content_hash(item)
     mention.updated_at = now
     assert mention.id is not None
     current = set(session.scalars(select(col(MentionQuery.query_name))
                                   .where(col(MentionQuery.mention_id) == mention.id)).all())
-    for name in set(match(replace(item, lang=mention.lang), source_name)) - current:
+    for name in set(match(item, source_name)) - current:
         session.add(MentionQuery(mention_id=mention.id, query_name=name))
 
 
@@ -230,9 +242,11 @@ def list_mentions(session: Session, flt: MentionFilter) -> list[dict[str, Any]]:
     if flt.until:
         statement = statement.where(col(Mention.first_seen_at) < flt.until)
     for word in (flt.text or "").split():
-        like = f"%{word.lower()}%"
-        statement = statement.where((col(Mention.text).ilike(like))
-                                    | (col(Mention.title).ilike(like)))
+        # The officer's words are words: % and _ are not wildcards here.
+        escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
+        statement = statement.where(col(Mention.text).ilike(like, escape="\\")
+                                    | col(Mention.title).ilike(like, escape="\\"))
     if flt.limit:
         statement = statement.limit(flt.limit)
     found = list(session.scalars(statement).all())

@@ -78,7 +78,7 @@ def default_name(data: SourceInput) -> str:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-")[:100] or "source"
+    return re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-._")[:100] or "source"
 
 
 def validate(data: SourceInput) -> SourceInput:
