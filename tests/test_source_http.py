@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import threading
 import time
 import tracemalloc
 import zlib
@@ -211,8 +212,11 @@ def test_a_body_that_is_not_the_gzip_it_claims_is_a_fetch_error(httpserver: HTTP
 
 def test_a_server_slower_than_the_timeout_is_a_fetch_error_quickly(
         httpserver: HTTPServer) -> None:
+    answered = threading.Event()
+
     def slow(_request: Request) -> WerkzeugResponse:
         time.sleep(0.8)
+        answered.set()
         return WerkzeugResponse("<rss/>")
 
     httpserver.expect_request("/slow").respond_with_handler(slow)
@@ -220,6 +224,12 @@ def test_a_server_slower_than_the_timeout_is_a_fetch_error_quickly(
     with pytest.raises(FetchError, match="in time"):
         get(httpserver.url_for("/slow"), timeout=0.2)
     assert time.perf_counter() - started < 0.7
+    # Let the shared server finish and log this request, or it lands in the next test's log.
+    assert answered.wait(5)
+    deadline = time.monotonic() + 5
+    while not any(request.path == "/slow" for request, _ in httpserver.log):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
 
 
 def test_loopback_source_without_allow_private_is_refused_unasked(

@@ -144,15 +144,17 @@ class GuardedHttp:
     async def _send(self, request: httpx.Request, accept: Container[int]) -> Response:
         for _ in range(MAX_REDIRECTS + 1):
             host = await self._check(request.url)
-            waited = self._policy.remaining_pause(host)
+            # Bounds and pauses are per server: host and port (two services may share a host).
+            server = host if request.url.port is None else f"{host}:{request.url.port}"
+            waited = self._policy.remaining_pause(server)
             if waited > 0:
-                raise RateLimited(f"{host} asked us to wait ({waited:.0f} s left)", waited)
-            async with self._policy.slot(host):
+                raise RateLimited(f"{server} asked us to wait ({waited:.0f} s left)", waited)
+            async with self._policy.slot(server):
                 response = await self._exchange(request, host)
             if response.status_code in (301, 302, 303, 307, 308) and "location" in response.headers:
                 request = self._redirect(request, response)
                 continue
-            return self._judge(response, host, accept)
+            return self._judge(response, server, accept)
         raise FetchError(f"more than {MAX_REDIRECTS} redirects from {request.url.host}")
 
     def _redirect(self, request: httpx.Request, response: Response) -> httpx.Request:
