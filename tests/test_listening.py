@@ -364,3 +364,10 @@ def test_naming_a_disabled_source_says_why_instead_of_fetching(engine: Engine) -
     listen(engine)
     with pytest.raises(Conflict, match="source old is disabled"):
         run_listen(engine, {}, only="old", now=lambda: NOW)
+
+
+def test_the_run_summary_lists_the_new_mentions(engine: Engine) -> None:
+    add_source(engine, "a")
+    SCRIPT.answers["a"] = [FetchResult([item(1), item(2)], {})]
+    summary = listen(engine)
+    assert sorted(summary.new_mention_ids) == sorted(m.id for m in mentions(engine))

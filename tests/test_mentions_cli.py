@@ -42,7 +42,9 @@ def test_json_has_the_promised_fields(imported: Run) -> None:
                              "published_at", "first_seen_at", "lang", "sentiment",
                              "sentiment_score", "queries"]
     by_author = {r["author"]: r for r in rows}
-    assert by_author["@klant2"]["published_at"] == "2026-11-20T11:00:00+00:00"
+    # "20-11-2026 11:00" has no zone: read as Amsterdam time (the company's), stored as UTC.
+    assert by_author["@klant2"]["published_at"] == "2026-11-20T10:00:00+00:00"
+    assert by_author["@klant1"]["published_at"] == "2026-11-20T10:00:00+00:00"  # had a Z
     assert by_author["@klant2"]["sentiment"] == "negative"
     assert by_author["@klant1"]["queries"] == ["brand"]
     assert by_author["@iemand"]["queries"] == []

@@ -118,8 +118,10 @@ def import_mentions(
     from smo_cli.services.mention_import import parse_map
 
     columns = parse_map(mapping or [])
-    with get_app(ctx).transaction() as session:
+    context = get_app(ctx)
+    zone = context.workspace().settings.business_hours.timezone
+    with context.transaction() as session:
         outcome = run_import(session, file, mapping=columns, source_name=source,
-                             matching_only=matching_only)
+                             matching_only=matching_only, timezone=zone)
     say(f"Imported {file.name}: {outcome.new} new, {outcome.duplicate} already known, "
         f"{outcome.updated} updated, {outcome.dropped} matched no query.")

@@ -48,6 +48,7 @@ class SourceOutcome:
     updated: int = 0
     dropped: int = 0
     detail: str | None = None
+    new_ids: tuple[int, ...] = ()     # what routing (issue 4) will pick up
 
     @property
     def failed(self) -> bool:
@@ -188,6 +189,7 @@ def run_listen(engine: Engine, env: Mapping[str, str], *, only: str | None = Non
             outcome = SourceOutcome(spec.name, outcome="error",
                                     detail=f"not stored: {type(exc).__name__}: {exc}"[:1000])
         summary.outcomes.append(outcome)
+        summary.new_mention_ids.extend(outcome.new_ids)
         if on_done is not None:
             on_done(outcome)
 
@@ -247,7 +249,7 @@ def _store_one(engine: Engine, run_id: int, source_id: int, kind: str, keep_all:
             outcome.outcome = "not_modified" if result.not_modified else "ok"
             outcome.fetched, outcome.new = stored.fetched, stored.new
             outcome.duplicate, outcome.updated = stored.duplicate, stored.updated
-            outcome.dropped = stored.dropped
+            outcome.dropped, outcome.new_ids = stored.dropped, stored.new_ids
             if source is not None:
                 source.state = result.state
                 source.failures, source.last_error = 0, None

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -46,10 +47,13 @@ def parse_map(pairs: Sequence[str]) -> dict[str, str]:
 
 def import_mentions(session: Session, path: Path, *, mapping: Mapping[str, str],
                     source_name: str | None = None, matching_only: bool = False,
-                    now: datetime | None = None) -> mentions.StoreOutcome:
-    """Read every row first (a bad row imports nothing), then store like a listen run does."""
+                    timezone: str = "UTC", now: datetime | None = None) -> mentions.StoreOutcome:
+    """Read every row first (a bad row imports nothing), then store like a listen run does.
+
+    Dates without a zone are read in `timezone` (the company's: exports are in local time).
+    """
     name = source_name or "import"
-    items = list(_items(path, {**COMMON_NAMES, **mapping}))
+    items = list(_items(path, {**COMMON_NAMES, **mapping}, ZoneInfo(timezone)))
     compiled = queries.query_set(session)
     from smo_cli.services.listening import CLASSIFIER
 
@@ -59,16 +63,16 @@ def import_mentions(session: Session, path: Path, *, mapping: Mapping[str, str],
                                 classify=CLASSIFIER, now=now)
 
 
-def _items(path: Path, aliases: Mapping[str, str]) -> Iterator[Item]:
+def _items(path: Path, aliases: Mapping[str, str], zone: ZoneInfo) -> Iterator[Item]:
     if not path.exists():
         raise NotFound(f"{path} does not exist")
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
-        yield from _jsonl(path, aliases)
+        yield from _jsonl(path, aliases, zone)
         return
     rows = read_csv(path, aliases=aliases, required=("text",),
                     known=(*FIELDS, *_ignored(path, aliases)))
     for row in rows:
-        yield _item({k: row.get(k) for k in FIELDS}, f"{path}: line {row.line}")
+        yield _item({k: row.get(k) for k in FIELDS}, f"{path}: line {row.line}", zone)
 
 
 def _ignored(path: Path, aliases: Mapping[str, str]) -> list[str]:
@@ -80,7 +84,7 @@ def _ignored(path: Path, aliases: Mapping[str, str]) -> list[str]:
     return [aliases.get(n.strip().lower(), n.strip().lower()) for n in names]
 
 
-def _jsonl(path: Path, aliases: Mapping[str, str]) -> Iterator[Item]:
+def _jsonl(path: Path, aliases: Mapping[str, str], zone: ZoneInfo) -> Iterator[Item]:
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
@@ -91,18 +95,18 @@ def _jsonl(path: Path, aliases: Mapping[str, str]) -> Iterator[Item]:
         if not isinstance(raw, dict):
             raise InvalidData(f"{path}: line {number}: expected a JSON object")
         values = {aliases.get(k.lower(), k.lower()): v for k, v in raw.items()}
-        yield _item({k: values.get(k) for k in FIELDS}, f"{path}: line {number}")
+        yield _item({k: values.get(k) for k in FIELDS}, f"{path}: line {number}", zone)
 
 
-def _item(values: Mapping[str, Any], where: str) -> Item:
+def _item(values: Mapping[str, Any], where: str, zone: ZoneInfo) -> Item:
     text = str(values.get("text") or "").strip()
     if not text:
         raise InvalidData(f"{where}: the text is empty", hint="map the text column with "
                           "--map 'COLUMN=text'; nothing was imported")
     return Item(text=text, title=_str(values.get("title")), url=_str(values.get("url")),
                 author=_str(values.get("author")), external_id=_str(values.get("external_id")),
-                lang=_str(values.get("lang")), published_at=_date(values.get("published_at"),
-                                                                  where),
+                lang=_str(values.get("lang")),
+                published_at=_date(values.get("published_at"), where, zone),
                 hashtags=_tags(values.get("hashtags")))
 
 
@@ -117,7 +121,7 @@ def _tags(value: Any) -> tuple[str, ...]:
     return tuple(t.lstrip("#") for t in str(value or "").replace(",", " ").split() if t)
 
 
-def _date(value: Any, where: str) -> datetime | None:
+def _date(value: Any, where: str, zone: ZoneInfo) -> datetime | None:
     text = _str(value)
     if text is None:
         return None
@@ -126,7 +130,8 @@ def _date(value: Any, where: str) -> datetime | None:
             parsed = parse(text.replace("Z", "+00:00"))
         except ValueError:
             continue
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        local = parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed
+        return local.astimezone(UTC)
     raise InvalidData(f"{where}: {text!r} is not a date", hint="use ISO 8601, e.g. "
                       "2026-11-27T09:30:00Z; nothing was imported")
 
