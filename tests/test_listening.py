@@ -370,4 +370,4 @@ def test_the_run_summary_lists_the_new_mentions(engine: Engine) -> None:
     add_source(engine, "a")
     SCRIPT.answers["a"] = [FetchResult([item(1), item(2)], {})]
     summary = listen(engine)
-    assert sorted(summary.new_mention_ids) == sorted(m.id for m in mentions(engine))
+    assert sorted(summary.new_mention_ids) == sorted(m.id or 0 for m in mentions(engine))
