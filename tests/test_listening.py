@@ -371,3 +371,16 @@ def test_the_run_summary_lists_the_new_mentions(engine: Engine) -> None:
     SCRIPT.answers["a"] = [FetchResult([item(1), item(2)], {})]
     summary = listen(engine)
     assert sorted(summary.new_mention_ids) == sorted(m.id or 0 for m in mentions(engine))
+
+
+def test_listen_show_gives_each_sources_outcome(engine: Engine, run: Run) -> None:
+    add_source(engine, "bad")
+    add_source(engine, "good")
+    SCRIPT.answers["bad"] = [FetchError("HTTP 500 Internal Server Error from feeds.example")]
+    SCRIPT.answers["good"] = [FetchResult([item(1)], {})]
+    summary = listen(engine)
+    rows = run("listen", "show", str(summary.run_id), "-f", "json").json()
+    assert [(r["source"], r["outcome"], r["new"]) for r in rows] == [("bad", "error", 0),
+                                                                   ("good", "ok", 1)]
+    assert rows[0]["detail"] == "HTTP 500 Internal Server Error from feeds.example"
+    assert run("listen", "show", "999").exit_code == 3

@@ -15,6 +15,7 @@ app = command_group(
     "smo listen run                      # from cron: */15 * * * * smo -w /srv/acme listen run -q",
     "smo listen run --source google-alerts",
     "smo listen runs",
+    "smo listen show 12",
 )
 OUTCOME_COLUMNS = ["name", "outcome", "fetched", "new", "duplicate", "updated", "dropped",
                    "detail"]
@@ -75,3 +76,15 @@ def list_runs(ctx: typer.Context, limit: LimitOpt = 20,
     with get_app(ctx).reading() as session:
         rows = recent_runs(session, limit or 20)
     emit_rows(rows, fmt=fmt, empty="No runs yet: `smo listen run`.")
+
+
+@app.command("show")
+def show_run(ctx: typer.Context, run_id: Annotated[int, typer.Argument(help="Run id.")],
+             fmt: FormatOpt = OutputFormat.table) -> None:
+    """What each source did in one run: fetched, new, duplicate, updated, and why it failed."""
+    from smo_cli.render.output import emit_rows
+    from smo_cli.services.listening import run_details
+
+    with get_app(ctx).reading() as session:
+        rows = run_details(session, run_id)
+    emit_rows(rows, fmt=fmt, empty="No source was due in this run.")

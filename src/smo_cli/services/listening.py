@@ -374,3 +374,13 @@ def preview_source(engine: Engine, env: Mapping[str, str], name: str, *,
             previews.append(Preview(verdict, matched, lang, label, item.published_at,
                                     (item.title or item.text)[:120], item.url))
     return outcome, previews
+
+
+def run_details(session: Session, run_id: int) -> list[dict[str, Any]]:
+    """Per-source outcomes of one run, for `smo listen show RUN`."""
+    if session.get(ListenRun, run_id) is None:
+        raise NotFound(f"no listen run {run_id}", hint="see `smo listen runs`")
+    rows = session.exec(select(ListenRunSource).where(col(ListenRunSource.run_id) == run_id)
+                        .order_by(col(ListenRunSource.source_name))).all()
+    return [{"source": r.source_name, "outcome": r.outcome, "fetched": r.fetched, "new": r.new,
+             "duplicate": r.duplicate, "updated": r.updated, "detail": r.detail} for r in rows]
