@@ -11,7 +11,9 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from smo_cli.db.types import utcnow
 from smo_cli.errors import InvalidData, NotFound
 from smo_cli.render.output import FORMULA
 
@@ -81,6 +83,16 @@ class ImportSummary:
 
     def __str__(self) -> str:
         return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+
+
+def apply_changes(record: Any, changes: Mapping[str, Any]) -> bool:
+    """Set the fields that differ and stamp `updated_at`; False when nothing differed."""
+    if all(getattr(record, k) == v for k, v in changes.items()):
+        return False
+    for key, value in changes.items():
+        setattr(record, key, value)
+    record.updated_at = utcnow()
+    return True
 
 
 class FieldProblem(InvalidData):

@@ -15,7 +15,13 @@ from smo_cli.db.models import Account, AccountKind, AccountSnapshot, Person, Pla
 from smo_cli.db.types import utcnow
 from smo_cli.errors import AlreadyExists, Conflict, InvalidData, NotFound
 from smo_cli.render.output import write_csv
-from smo_cli.services.csv_files import FieldProblem, ImportSummary, read_csv, row_error
+from smo_cli.services.csv_files import (
+    FieldProblem,
+    ImportSummary,
+    apply_changes,
+    read_csv,
+    row_error,
+)
 from smo_cli.services.handles import guess_platform, identify, looks_like_url
 from smo_cli.services.org import EMAIL, check_department
 
@@ -319,13 +325,10 @@ def import_accounts(session: Session, settings: Settings, path: Path) -> ImportS
         changes = {k: v for k, v in values.items() if k in given}
         if (platform, handle) in blank_kind:
             changes.pop("kind", None)  # a blank kind keeps the account's kind
-        if all(getattr(account, k) == v for k, v in changes.items()):
-            unchanged += 1
-        else:
-            for column, value in changes.items():
-                setattr(account, column, value)
-            account.updated_at = utcnow()
+        if apply_changes(account, changes):
             updated += 1
+        else:
+            unchanged += 1
     session.flush()
     return ImportSummary(created, updated, unchanged)
 

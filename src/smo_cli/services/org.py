@@ -12,7 +12,13 @@ from smo_cli.config import Settings
 from smo_cli.db.models import Account, Person
 from smo_cli.db.types import utcnow
 from smo_cli.errors import AlreadyExists, InvalidData, NotFound
-from smo_cli.services.csv_files import FieldProblem, ImportSummary, read_csv, row_error
+from smo_cli.services.csv_files import (
+    FieldProblem,
+    ImportSummary,
+    apply_changes,
+    read_csv,
+    row_error,
+)
 
 EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 PEOPLE_COLUMNS = {"e-mail": "email", "mail": "email", "naam": "name", "dept": "department",
@@ -179,12 +185,9 @@ def _upsert(session: Session, people: list[PersonInput], columns: set[str]) -> I
             session.add(Person(email=data.email, name=data.name, department=data.department,
                                role=data.role, manager_email=data.manager))
             created += 1
-        elif all(getattr(person, k) == v for k, v in fields.items()):
-            unchanged += 1
-        else:
-            for key, value in fields.items():
-                setattr(person, key, value)
-            person.updated_at = utcnow()
+        elif apply_changes(person, fields):
             updated += 1
+        else:
+            unchanged += 1
     session.flush()
     return ImportSummary(created, updated, unchanged)
