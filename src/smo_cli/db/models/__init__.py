@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         Tombstone,
     )
     from smo_cli.db.models.org import Person
+    from smo_cli.db.models.routing import Assignment, AssignmentEvent
 
 _HOME = {
     **dict.fromkeys(("Account", "AccountKind", "AccountSnapshot", "Platform", "PresenceTarget",
@@ -39,12 +40,15 @@ _HOME = {
     **dict.fromkeys(("ListenRun", "ListenRunSource", "Mention", "MentionQuery", "SavedQuery",
                      "Source", "Tombstone"), "listening"),
     "Person": "org",
+    **dict.fromkeys(("Assignment", "AssignmentEvent"), "routing"),
 }
 
 __all__ = [
     "Account",
     "AccountKind",
     "AccountSnapshot",
+    "Assignment",
+    "AssignmentEvent",
     "ListenRun",
     "ListenRunSource",
     "Mention",

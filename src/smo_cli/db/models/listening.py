@@ -68,6 +68,7 @@ class Mention(SQLModel, table=True):
     first_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     content_hash: str = Field(max_length=64)
+    routed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 
 
 class MentionQuery(SQLModel, table=True):

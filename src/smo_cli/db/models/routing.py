@@ -1,0 +1,49 @@
+"""Routing (job 7): who must answer which mention, by when, and what happened to it since."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from smo_cli.db.types import UTCDateTime, utcnow
+
+
+class Assignment(SQLModel, table=True):
+    """An inbox item: one mention for one department or person, decided by one rule."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (UniqueConstraint("mention_id", "rule_id", name="uq_assignment_rule"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    mention_id: int = Field(sa_column=Column(
+        Integer, ForeignKey("mention.id", ondelete="CASCADE"), nullable=False, index=True))
+    rule_id: str = Field(max_length=100)
+    department: str | None = Field(default=None, max_length=40, index=True)
+    person: str | None = Field(default=None, max_length=254, index=True)
+    type: str = Field(default="other", sa_type=String(20))
+    priority: str = Field(default="medium", sa_type=String(10))
+    delivery: str = Field(default="inbox", sa_type=String(10))
+    tags: list[str] = Field(default_factory=list, sa_type=JSON)
+    state: str = Field(default="new", sa_type=String(12), index=True)
+    sla_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    snoozed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    responded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    responded_by: str | None = Field(default=None, max_length=254)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AssignmentEvent(SQLModel, table=True):
+    """The history of an inbox item: created, assigned, noted, snoozed, responded, closed..."""
+
+    __tablename__ = "assignment_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(sa_column=Column(
+        Integer, ForeignKey("assignment.id", ondelete="CASCADE"), nullable=False, index=True))
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    action: str = Field(sa_type=String(20))
+    actor: str | None = Field(default=None, max_length=254)
+    detail: str | None = Field(default=None, sa_type=Text)
