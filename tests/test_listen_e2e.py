@@ -192,14 +192,14 @@ def test_listen_run_keeps_matching_items_and_the_next_run_is_a_conditional_get(
 
     first = run("listen", "run")
     assert first.exit_code == 0, first.stderr
-    assert "Run 1: 1 source, 2 new mentions, 0 failures." in first.stderr
+    assert "Run 1: 1 source, 2 new mentions, 0 failures, 2 routed." in first.stderr
     listed = run("mentions", "list", "-f", "json").json()
     assert sorted(m["url"] for m in listed) == sorted([ACME_OPENS.guid, ACME_PRAISED.guid])
     assert {(m["source"], tuple(m["queries"])) for m in listed} == {("nieuws", ("brand",))}
 
     second = run("listen", "run", "--all")
     assert second.exit_code == 0, second.stderr
-    assert "Run 2: 1 source, 0 new mentions, 0 failures." in second.stderr
+    assert "Run 2: 1 source, 0 new mentions, 0 failures, 0 routed." in second.stderr
     first_request, second_request = feeds.requests_for("/news.xml")
     assert "if-none-match" not in first_request.headers
     assert second_request.headers["if-none-match"] == '"v1"'
@@ -226,7 +226,7 @@ def test_quiet_run_where_every_source_fails_shows_them_and_exits_source(
     assert result.exit_code == 6
     assert "broken" in result.stdout
     assert "error" in result.stdout
-    assert "Run 1: 1 source, 0 new mentions, 1 failure." in result.stderr
+    assert "Run 1: 1 source, 0 new mentions, 1 failure, 0 routed." in result.stderr
 
 
 @pytest.mark.usefixtures("brand_query")
@@ -238,7 +238,7 @@ def test_quiet_run_where_one_of_two_sources_fails_lists_it_and_exits_ok(
     assert result.exit_code == 0, result.stderr
     assert "broken" in result.stdout
     assert "nieuws" not in result.stdout            # only the failures are shown
-    assert "Run 1: 2 sources, 2 new mentions, 1 failure." in result.stderr
+    assert "Run 1: 2 sources, 2 new mentions, 1 failure, 2 routed." in result.stderr
 
 
 # --- cron's hard cases: a killed run, two runs at once ------------------------------------------
@@ -309,7 +309,7 @@ def test_two_runs_started_together_one_works_and_the_other_gives_way(
     assert [code for _, _, code in outcomes] == [0, 0], outcomes
     stderrs = sorted(stderr for _, stderr, _ in outcomes)
     gave_way = [s for s in stderrs if "Another listen run is going" in s]
-    worked = [s for s in stderrs if "Run 1: 1 source, 2 new mentions, 0 failures." in s]
+    worked = [s for s in stderrs if "Run 1: 1 source, 2 new mentions, 0 failures, 2 routed." in s]
     assert (len(gave_way), len(worked)) == (1, 1), stderrs
     assert len(feeds.requests_for("/news.xml")) == 1
     assert query_db(workspace, "SELECT COUNT(*), COUNT(DISTINCT dedup_key) FROM mention") == [

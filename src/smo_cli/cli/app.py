@@ -35,6 +35,8 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "queries": ("smo_cli.cli.queries", "Saved Boolean queries that decide what is kept."),
     "listen": ("smo_cli.cli.listen", "Run listening (for cron) and see past runs."),
     "mentions": ("smo_cli.cli.mentions", "Mentions kept by listening: list, show, search."),
+    "route": ("smo_cli.cli.route", "Routing rules (job 7): lint, test, explain."),
+    "inbox": ("smo_cli.cli.inbox", "The inbox: who answers which mention, by when."),
 }
 
 

@@ -27,6 +27,8 @@ def run_listen(
     source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source, "
                                                "whatever its poll interval.")] = None,
     every_source: Annotated[bool, typer.Option("--all", help="Ignore poll intervals.")] = False,
+    no_route: Annotated[bool, typer.Option("--no-route", help="Store only; route later "
+                                           "with `smo listen route`.")] = False,
     quiet: QuietOpt = False,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -52,6 +54,7 @@ def run_listen(
         if not quiet:
             note(f"Another listen run is going ({busy.message}); nothing to do.")
         return
+    routed = 0 if no_route else _route(context)
     failed = [o for o in summary.outcomes if o.failed]
     if fmt is not OutputFormat.table:
         emit_rows(summary.outcomes, fmt=fmt, columns=OUTCOME_COLUMNS)
@@ -61,9 +64,29 @@ def run_listen(
             emit_rows(shown, fmt=fmt, columns=OUTCOME_COLUMNS)
     if not quiet or failed:
         note(f"Run {summary.run_id}: {plural(len(summary.outcomes), 'source')}, "
-             f"{plural(summary.new, 'new mention')}, {plural(len(failed), 'failure')}.")
+             f"{plural(summary.new, 'new mention')}, {plural(len(failed), 'failure')}, "
+             f"{routed} routed.")
     if summary.status == "failed":
         raise typer.Exit(ExitCode.SOURCE)
+
+
+def _route(context: object) -> int:
+    from smo_cli.cli._context import AppContext
+    from smo_cli.services import routing
+
+    assert isinstance(context, AppContext)
+    with context.transaction() as session:
+        book = routing.load_rules(context.workspace(), session)
+        return routing.route_pending(session, context.workspace(), book)
+
+
+@app.command("route")
+def route_mentions(ctx: typer.Context) -> None:
+    """Route every mention not routed yet through rules.yaml into the inbox (safe to repeat)."""
+    from smo_cli.render.output import say
+
+    routed = _route(get_app(ctx))
+    say(f"Routed {routed} mentions." if routed else "Nothing to route.")
 
 
 @app.command("runs")

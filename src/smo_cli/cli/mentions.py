@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from smo_cli.cli._context import get_app
 from smo_cli.cli._options import FormatOpt, LimitOpt, command_group
 from smo_cli.render.output import OutputFormat
+
+if TYPE_CHECKING:
+    from smo_cli.services.mentions import MentionFilter
 
 app = command_group(
     "Mentions kept by listening: list, show, search, import.",
@@ -26,7 +29,7 @@ DateOpt = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d", "%Y-%m-%d
 
 def _filters(query: str | None, group: str | None, source: str | None, sentiment: str | None,
              lang: str | None, since: datetime | None, until: datetime | None,
-             text: str | None, limit: int | None) -> object:
+             text: str | None, limit: int | None, unrouted: bool = False) -> MentionFilter:
     from datetime import UTC, timedelta
 
     from smo_cli.services.mentions import MentionFilter
@@ -38,7 +41,7 @@ def _filters(query: str | None, group: str | None, source: str | None, sentiment
         until += timedelta(days=1)        # --until 2026-11-27 includes that whole day
     return MentionFilter(query=query, group=group, source=source, sentiment=sentiment,
                          lang=lang, since=aware(since), until=aware(until), text=text,
-                         limit=limit)
+                         unrouted=unrouted, limit=limit)
 
 
 @app.command("list")
@@ -53,11 +56,14 @@ def list_mentions(
     lang: Annotated[str | None, typer.Option("--lang", help="Language, e.g. nl.")] = None,
     since: DateOpt = None,
     until: DateOpt = None,
+    unrouted: Annotated[bool, typer.Option("--unrouted", help="Only mentions not routed "
+                                           "yet.")] = False,
     limit: LimitOpt = 50,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """List mentions, newest first (JSON and CSV carry every field, the table a summary)."""
-    _emit(ctx, _filters(query, group, source, sentiment, lang, since, until, None, limit), fmt)
+    _emit(ctx, _filters(query, group, source, sentiment, lang, since, until, None, limit,
+                        unrouted), fmt)
 
 
 @app.command("search")
@@ -72,11 +78,10 @@ def search_mentions(
     _emit(ctx, _filters(None, None, None, None, None, since, None, text, limit), fmt)
 
 
-def _emit(ctx: typer.Context, flt: object, fmt: OutputFormat) -> None:
+def _emit(ctx: typer.Context, flt: MentionFilter, fmt: OutputFormat) -> None:
     from smo_cli.render.output import emit_rows
-    from smo_cli.services.mentions import MENTION_COLUMNS, MentionFilter, list_mentions
+    from smo_cli.services.mentions import MENTION_COLUMNS, list_mentions
 
-    assert isinstance(flt, MentionFilter)
     with get_app(ctx).reading() as session:
         rows = list_mentions(session, flt)
     if fmt is OutputFormat.table:

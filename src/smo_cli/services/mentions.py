@@ -216,6 +216,7 @@ class MentionFilter:
     since: datetime | None = None
     until: datetime | None = None
     text: str | None = None          # `search`: words that must all appear (case-insensitive)
+    unrouted: bool = False
     limit: int | None = None
 
 
@@ -235,6 +236,8 @@ def list_mentions(session: Session, flt: MentionFilter) -> list[dict[str, Any]]:
         statement = statement.where(col(Mention.source_name) == flt.source)
     if flt.sentiment:
         statement = statement.where(col(Mention.sentiment) == flt.sentiment)
+    if flt.unrouted:
+        statement = statement.where(col(Mention.routed_at).is_(None))
     if flt.lang:
         statement = statement.where(col(Mention.lang) == flt.lang)
     if flt.since:

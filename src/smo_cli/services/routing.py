@@ -1,0 +1,321 @@
+"""Routing (job 7): rules.yaml decides who answers each mention; `route_pending` writes the inbox.
+
+Rules are ordered and the first that matches wins, unless it says `continue: true`. Whatever no
+rule takes goes to the officer (the implicit `default` rule), so nothing falls through. Routing a
+mention and writing its inbox items happen in one transaction, and a routed mention is marked, so
+routing twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlmodel import Session, col, select
+
+from smo_cli.config import Settings, Workspace, describe_validation_error, read_yaml
+from smo_cli.db.models import Assignment, AssignmentEvent, Mention, MentionQuery, Person
+from smo_cli.db.types import utcnow
+from smo_cli.errors import InvalidData, NotFound
+
+if TYPE_CHECKING:
+    from smo_cli.query import Query
+
+RULES_FILE = "rules.yaml"
+Kind = Literal["question", "complaint", "lead", "press", "crisis", "praise", "other"]
+Priority = Literal["critical", "high", "medium", "low"]
+Delivery = Literal["immediate", "digest", "inbox"]
+# Keyword topics a rule can name; each is a query in the query language (Dutch and English).
+TOPICS: dict[str, str] = {
+    "invoice": 'factuur* OR invoice* OR betaling* OR incasso* OR "dubbel afgeschreven" OR '
+               "billing OR aanmaning* OR creditnota*",
+    "outage": 'storing* OR uitval OR "werkt niet" OR "ligt eruit" OR outage* OR offline OR '
+              '"not working" OR "is down"',
+    "job": "vacature* OR sollicit* OR stage* OR werkstudent* OR hiring OR \"job opening\" OR "
+           "\"werken bij\"",
+    "price": "offerte* OR prijs* OR prijzen OR tarief* OR kosten OR quote* OR price* OR pricing",
+    "press": "pers OR persbericht* OR journalist* OR redactie* OR interview* OR press OR "
+             "reporter*",
+}
+DEFAULT_RULE = "default"
+
+
+class When(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    queries: list[str] = Field(default_factory=list)     # any of these saved queries matched
+    groups: list[str] = Field(default_factory=list)      # a query of any of these groups matched
+    query: str | None = None                              # a query over the mention itself
+    topics: list[str] = Field(default_factory=list)       # any of these keyword topics
+    sentiment: list[Literal["positive", "neutral", "negative"]] = Field(default_factory=list)
+    lang: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)      # source names or kinds
+    authors: list[str] = Field(default_factory=list)
+
+
+class Then(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    assign: str                                           # dept:<key>, a person's e-mail, officer
+    type: Kind = "other"
+    priority: Priority = "medium"
+    sla_hours: float | None = Field(default=None, gt=0)
+    delivery: Delivery = "inbox"
+    tags: list[str] = Field(default_factory=list)
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=100)
+    when: When = Field(default_factory=When)
+    then: Then
+    continue_: bool = Field(default=False, alias="continue")
+
+
+class RulesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rules: list[Rule] = Field(default_factory=list)
+    default: Then | None = None
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What rules look at: a mention's fields and the queries it matched."""
+
+    text: str
+    title: str = ""
+    author: str = ""
+    url: str = ""
+    lang: str | None = None
+    sentiment: str | None = None
+    source: str = ""
+    source_kind: str = ""
+    queries: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Decision:
+    rule_id: str
+    then: Then
+    why: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RuleBook:
+    """Rules with their queries compiled once."""
+
+    rules: list[Rule]
+    default: Then
+    groups: dict[str, str]                   # saved query name -> group
+    compiled: dict[str, Query] = field(default_factory=dict)
+
+    def decide(self, subject: Subject) -> list[Decision]:
+        decisions: list[Decision] = []
+        for rule in self.rules:
+            why = self._why(rule, subject)
+            if why is None:
+                continue
+            decisions.append(Decision(rule.id, rule.then, why))
+            if not rule.continue_:
+                return decisions
+        return decisions or [Decision(DEFAULT_RULE, self.default, ["no rule matched"])]
+
+    def _why(self, rule: Rule, s: Subject) -> list[str] | None:
+        """The reasons the rule matches, or None when one of its conditions fails."""
+        w, why = rule.when, []
+        checks: list[tuple[bool, str]] = []
+        if w.queries:
+            hit = sorted(set(w.queries) & set(s.queries))
+            checks.append((bool(hit), f"query {', '.join(hit)}"))
+        if w.groups:
+            hit = sorted({self.groups.get(q, "") for q in s.queries} & set(w.groups))
+            checks.append((bool(hit), f"query group {', '.join(hit)}"))
+        if w.query:
+            checks.append((self._matches(f"rule:{rule.id}", w.query, s), f"query `{w.query}`"))
+        if w.topics:
+            hit = [t for t in w.topics if self._matches(f"topic:{t}", TOPICS[t], s)]
+            checks.append((bool(hit), f"topic {', '.join(hit)}"))
+        if w.sentiment:
+            checks.append((s.sentiment in w.sentiment, f"sentiment {s.sentiment}"))
+        if w.lang:
+            checks.append((s.lang in w.lang, f"language {s.lang}"))
+        if w.sources:
+            checks.append((s.source in w.sources or s.source_kind in w.sources,
+                           f"source {s.source}"))
+        if w.authors:
+            author = s.author.lower()
+            checks.append((any(a.lower() in author for a in w.authors), f"author {s.author}"))
+        for ok, reason in checks:
+            if not ok:
+                return None
+            why.append(reason)
+        return why or ["matches everything"]
+
+    def _matches(self, key: str, text: str, s: Subject) -> bool:
+        from smo_cli.query import Document, parse
+
+        if key not in self.compiled:
+            self.compiled[key] = parse(text)
+        doc = Document(s.text, title=s.title, author=s.author, url=s.url, lang=s.lang or "",
+                       source=s.source, source_kind=s.source_kind)
+        return self.compiled[key].matches(doc)
+
+
+def rules_path(workspace: Workspace) -> Path:
+    return workspace.root / RULES_FILE
+
+
+def load_rules(workspace: Workspace, session: Session) -> RuleBook:
+    """rules.yaml (optional: without it everything goes to the officer), checked by `lint`."""
+    book = parse_rules(workspace, session)
+    errors = [p for p in lint(book, workspace.settings, session, rules_path(workspace))
+              if p.startswith("error")]
+    if errors:
+        raise InvalidData(errors[0].removeprefix("error: "), hint="run `smo route lint`")
+    return book
+
+
+def parse_rules(workspace: Workspace, session: Session) -> RuleBook:
+    """rules.yaml as written (structure validated, references not yet checked)."""
+    from smo_cli.services.queries import list_queries
+
+    path = rules_path(workspace)
+    parsed = RulesFile()
+    if path.exists():
+        try:
+            parsed = RulesFile.model_validate(read_yaml(path) or {})
+        except ValidationError as exc:
+            raise InvalidData(describe_validation_error(path, exc)) from None
+    groups = {q.name: q.group for q in list_queries(session)}
+    default = parsed.default or Then(assign="officer", type="other", priority="medium",
+                                     delivery="digest")
+    return RuleBook(parsed.rules, default, groups)
+
+
+def lint(book: RuleBook, settings: Settings, session: Session, path: Path) -> list[str]:
+    """Every problem, as 'error: FILE: rule ID: ...' or 'warning: ...'."""
+    from smo_cli.query import parse
+
+    people = set(session.exec(select(col(Person.email))).all())
+    problems: list[str] = []
+    seen: set[str] = set()
+    catch_all: str | None = None
+    for rule in book.rules:
+        where = f"{path}: rule {rule.id}"
+        if rule.id in seen:
+            problems.append(f"error: {where}: the id is used twice")
+        seen.add(rule.id)
+        if catch_all is not None:
+            problems.append(f"warning: {where}: never reached: rule {catch_all} before it "
+                            "matches everything")
+        problems += [f"error: {where}: {p}" for p in _target_problems(rule.then.assign, settings,
+                                                                       people)]
+        problems += [f"error: {where}: unknown query {q!r}" for q in rule.when.queries
+                     if q not in book.groups]
+        problems += [f"error: {where}: unknown topic {t!r} (known: {', '.join(TOPICS)})"
+                     for t in rule.when.topics if t not in TOPICS]
+        if rule.when.query:
+            try:
+                parse(rule.when.query)
+            except InvalidData as exc:
+                problems.append(f"error: {where}: query: {exc.message}")
+        if rule.when == When() and not rule.continue_:
+            catch_all = catch_all or rule.id
+    problems += [f"error: {path}: default: {p}" for p in _target_problems(book.default.assign,
+                                                                          settings, people)]
+    return problems
+
+
+def _target_problems(target: str, settings: Settings, people: set[str]) -> list[str]:
+    if target == "officer":
+        return [] if settings.officer.email else ["assigned to the officer, but smo.yaml has "
+                                                  "no officer.email"]
+    if target.startswith("dept:"):
+        return [] if settings.department(target[5:]) else [
+            f"unknown department {target[5:]!r}"]
+    if "@" in target:
+        return [] if target.lower() in people else [f"unknown person {target!r}"]
+    return [f"assign {target!r} is not dept:<key>, an e-mail or officer"]
+
+
+def subject_of(session: Session, mention: Mention, source_kind: str = "") -> Subject:
+    names = tuple(session.exec(select(col(MentionQuery.query_name))
+                               .where(col(MentionQuery.mention_id) == mention.id)).all())
+    return Subject(text=mention.text, title=mention.title or "", author=mention.author or "",
+                   url=mention.url or "", lang=mention.lang, sentiment=mention.sentiment,
+                   source=mention.source_name, source_kind=source_kind, queries=names)
+
+
+def route_pending(session: Session, workspace: Workspace, book: RuleBook,
+                  now: datetime | None = None) -> int:
+    """Route every mention not routed yet; returns how many were routed."""
+    from smo_cli.db.models import Source
+    from smo_cli.services.business_hours import due_at
+
+    now = now or utcnow()
+    kinds = dict(session.exec(select(col(Source.name), col(Source.kind))).all())
+    pending = session.exec(select(Mention).where(col(Mention.routed_at).is_(None))
+                           .order_by(col(Mention.id))).all()
+    for mention in pending:
+        subject = subject_of(session, mention, kinds.get(mention.source_name, ""))
+        for decision in book.decide(subject):
+            then = decision.then
+            department, person = _target(then.assign, workspace.settings)
+            due = (due_at(mention.first_seen_at, then.sla_hours,
+                          workspace.settings.business_hours) if then.sla_hours else None)
+            item = Assignment(mention_id=mention.id or 0, rule_id=decision.rule_id,
+                              department=department, person=person, type=then.type,
+                              priority=then.priority, delivery=then.delivery,
+                              tags=list(then.tags), state="assigned" if person else "new",
+                              sla_due_at=due, created_at=now)
+            session.add(item)
+            session.flush()
+            session.add(AssignmentEvent(assignment_id=item.id or 0, at=now, action="routed",
+                                        detail=f"rule {decision.rule_id}: "
+                                        f"{'; '.join(decision.why)}"))
+        mention.routed_at = now
+    session.flush()
+    return len(pending)
+
+
+def _target(assign: str, settings: Settings) -> tuple[str | None, str | None]:
+    if assign == "officer":
+        return None, settings.officer.email
+    if assign.startswith("dept:"):
+        return assign[5:], None
+    return None, assign.lower()
+
+
+def explain(session: Session, book: RuleBook, mention_id: int) -> list[Decision]:
+    mention = session.get(Mention, mention_id)
+    if mention is None:
+        raise NotFound(f"no mention with id {mention_id}", hint="see `smo mentions list`")
+    from smo_cli.db.models import Source
+
+    kind = session.exec(select(col(Source.kind)).where(
+        col(Source.name) == mention.source_name)).first() or ""
+    return book.decide(subject_of(session, mention, kind))
+
+
+def test_text(session: Session, book: RuleBook, text: str, *, source: str = "",
+              lang: str | None = None) -> list[Decision]:
+    """Which rule fires for a text, and why: language, sentiment and the saved queries are
+    worked out as a listen run would."""
+    from smo_cli.query import Document
+    from smo_cli.services.listening import CLASSIFIER
+    from smo_cli.services.queries import query_set
+
+    lang = lang or CLASSIFIER.language(text, None)
+    label = CLASSIFIER.sentiment(text, lang)[0]
+    matched = query_set(session).match(Document(text, lang=lang or "", source=source,
+                                                source_kind=source))
+    return book.decide(Subject(text=text, lang=lang, sentiment=label, source=source,
+                               source_kind=source, queries=tuple(matched)))
+
+
+def decision_record(decision: Decision) -> dict[str, Any]:
+    then = decision.then
+    return {"rule": decision.rule_id, "assign": then.assign, "type": then.type,
+            "priority": then.priority, "sla_hours": then.sla_hours, "delivery": then.delivery,
+            "why": "; ".join(decision.why)}
