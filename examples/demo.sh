@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The smo demo: build a scratch workspace for the fictional Acme Installatietechniek B.V. and run
 # the presence inventory (init → import → gap → audit) and listening (queries → sources →
-# listen run → mentions) end to end, offline.
+# listen run → mentions → routing → inbox) end to end, offline.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$here")"
@@ -43,6 +43,8 @@ for _ in $(seq 1 50); do
 done
 feeds="http://127.0.0.1:$port"
 smo queries import "$here/acme/queries.yaml"
+cp "$here/acme/rules.yaml" "$ws/rules.yaml"
+smo route lint
 smo sources add rss --url "$feeds/google-alerts.xml" --name google-alerts --allow-private
 smo sources add rss --url "$feeds/nieuws.xml" --name regionaal-nieuws --allow-private
 smo sources add rss --url "$feeds/concurrent-blog.xml" --name warmtewerk-blog --allow-private
@@ -50,5 +52,9 @@ smo listen run
 smo mentions list
 smo mentions list --sentiment negative -f json
 smo listen run --all      # again, ignoring poll intervals: nothing new, each mention is stored once
+
+step "smo route / smo inbox: each mention routed by rules.yaml to the colleague who answers it"
+smo route test "Kan ik een offerte krijgen voor een warmtepomp van Acme?"
+smo inbox list
 
 printf '\nDone. Open %s in a browser; the workspace is %s.\n' "$ws/audit-nl.html" "$ws"

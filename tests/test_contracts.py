@@ -25,6 +25,8 @@ CONTRACTS: dict[tuple[str, ...], list[str]] = {
                            "published_at", "first_seen_at", "lang", "sentiment",
                            "sentiment_score", "queries"],
     ("listen", "runs"): ["id", "started_at", "finished_at", "status", "new", "errors"],
+    ("inbox", "list"): ["id", "mention_id", "state", "type", "priority", "department", "person",
+                        "sla_due_at", "overdue", "rule_id", "title"],
 }
 
 

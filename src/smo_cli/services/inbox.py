@@ -43,7 +43,8 @@ def list_items(session: Session, flt: InboxFilter, now: datetime | None = None
                ) -> list[dict[str, Any]]:
     now = now or utcnow()
     statement = select(Assignment, Mention).join(Mention, col(Mention.id) == col(
-        Assignment.mention_id)).order_by(col(Assignment.sla_due_at), col(Assignment.id))
+        Assignment.mention_id)).order_by(col(Assignment.sla_due_at).is_(None),
+                                         col(Assignment.sla_due_at), col(Assignment.id))
     if flt.state:
         if flt.state not in STATES:
             raise InvalidData(f"unknown state {flt.state!r}", hint=f"one of {', '.join(STATES)}")
