@@ -32,7 +32,7 @@ if TYPE_CHECKING:
         Tombstone,
     )
     from smo_cli.db.models.org import Person
-    from smo_cli.db.models.routing import Assignment, AssignmentEvent
+    from smo_cli.db.models.routing import Assignment, AssignmentEvent, OutboxMessage
 
 _HOME = {
     **dict.fromkeys(("Account", "AccountKind", "AccountSnapshot", "Platform", "PresenceTarget",
@@ -40,7 +40,7 @@ _HOME = {
     **dict.fromkeys(("ListenRun", "ListenRunSource", "Mention", "MentionQuery", "SavedQuery",
                      "Source", "Tombstone"), "listening"),
     "Person": "org",
-    **dict.fromkeys(("Assignment", "AssignmentEvent"), "routing"),
+    **dict.fromkeys(("Assignment", "AssignmentEvent", "OutboxMessage"), "routing"),
 }
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "ListenRunSource",
     "Mention",
     "MentionQuery",
+    "OutboxMessage",
     "Person",
     "Platform",
     "PresenceTarget",

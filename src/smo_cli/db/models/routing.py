@@ -47,3 +47,28 @@ class AssignmentEvent(SQLModel, table=True):
     action: str = Field(sa_type=String(20))
     actor: str | None = Field(default=None, max_length=254)
     detail: str | None = Field(default=None, sa_type=Text)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to send, written with the routing decision; delivery reads and marks it.
+
+    pending → sent | failed (permanent). A retryable failure stays pending with a later
+    `next_attempt_at`; a crash between sending and marking re-sends with the same `key`
+    (Message-ID / idempotency key), so the receiver can tell it is the same message.
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=100, unique=True)
+    assignment_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("assignment.id", ondelete="CASCADE"), nullable=True, index=True))
+    channel: str = Field(max_length=100)
+    delivery: str = Field(sa_type=String(10))              # immediate | digest
+    recipients: list[str] = Field(default_factory=list, sa_type=JSON)
+    state: str = Field(default="pending", sa_type=String(10), index=True)
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
