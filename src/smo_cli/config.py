@@ -69,6 +69,7 @@ class Department(_Strict):
     name: str = Field(min_length=1)
     head: Email | None = None
     email: Email | None = None
+    channel: str | None = None          # where its messages go (default: delivery.channel)
 
 
 class BusinessHours(_Strict):
@@ -115,6 +116,19 @@ class InventorySettings(_Strict):
     timeout_seconds: float = Field(default=10.0, gt=0)
 
 
+class Channel(BaseModel):
+    """One delivery channel; the fields past name and kind depend on the kind (see README)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    kind: Literal["smtp", "file", "webhook", "slack", "teams", "mattermost"]
+
+
+class DeliverySettings(_Strict):
+    channel: str | None = None          # the default channel for departments and the officer
+    language: Language | None = None    # of messages (default: smo.yaml's language)
+
+
 class Settings(_Strict):
     """The whole of `smo.yaml`."""
 
@@ -124,6 +138,8 @@ class Settings(_Strict):
     departments: list[Department] = Field(default_factory=list)
     business_hours: BusinessHours = Field(default_factory=BusinessHours)
     inventory: InventorySettings = Field(default_factory=InventorySettings)
+    channels: list[Channel] = Field(default_factory=list)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     database_url: str | None = None
 
     @field_validator("departments")
@@ -138,6 +154,20 @@ class Settings(_Strict):
 
     def department(self, key: str) -> Department | None:
         return next((d for d in self.departments if d.key == key), None)
+
+    def channel(self, name: str | None) -> Channel | None:
+        return next((c for c in self.channels if c.name == name), None)
+
+    @model_validator(mode="after")
+    def _known_channels(self) -> Settings:
+        names = {c.name for c in self.channels}
+        wanted = [("delivery.channel", self.delivery.channel)] + [
+            (f"departments ({d.key}).channel", d.channel) for d in self.departments]
+        for where, name in wanted:
+            if name is not None and name not in names:
+                raise ValueError(f"{where}: unknown channel {name!r} "
+                                 f"(channels: {', '.join(sorted(names)) or 'none'})")
+        return self
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "mentions": ("smo_cli.cli.mentions", "Mentions kept by listening: list, show, search."),
     "route": ("smo_cli.cli.route", "Routing rules (job 7): lint, test, explain."),
     "inbox": ("smo_cli.cli.inbox", "The inbox: who answers which mention, by when."),
+    "outbox": ("smo_cli.cli.outbox", "Messages to departments and people: send, list, retry."),
 }
 
 

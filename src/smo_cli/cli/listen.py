@@ -55,6 +55,11 @@ def run_listen(
             note(f"Another listen run is going ({busy.message}); nothing to do.")
         return
     routed = 0 if no_route else _route(context)
+    sent = 0
+    if not no_route and workspace.settings.channels:
+        from smo_cli.services.outbox import deliver
+
+        sent = deliver(engine, workspace, context.env, digests=False).sent
     failed = [o for o in summary.outcomes if o.failed]
     if fmt is not OutputFormat.table:
         emit_rows(summary.outcomes, fmt=fmt, columns=OUTCOME_COLUMNS)
@@ -65,7 +70,7 @@ def run_listen(
     if not quiet or failed:
         note(f"Run {summary.run_id}: {plural(len(summary.outcomes), 'source')}, "
              f"{plural(summary.new, 'new mention')}, {plural(len(failed), 'failure')}, "
-             f"{routed} routed.")
+             f"{routed} routed" + (f", {plural(sent, 'message')} sent." if sent else "."))
     if summary.status == "failed":
         raise typer.Exit(ExitCode.SOURCE)
 

@@ -220,11 +220,22 @@ def lint(book: RuleBook, settings: Settings, session: Session, path: Path) -> li
                 parse(rule.when.query)
             except InvalidData as exc:
                 problems.append(f"error: {where}: query: {exc.message}")
+        if rule.then.delivery != "inbox" and not _channel_for(rule.then.assign, settings):
+            problems.append(f"warning: {where}: delivery {rule.then.delivery}, but no channel "
+                            "reaches this target: it stays in the inbox (see `channels:`)")
         if rule.when == When() and not rule.continue_:
             catch_all = catch_all or rule.id
     problems += [f"error: {path}: default: {p}" for p in _target_problems(book.default.assign,
                                                                           settings, people)]
     return problems
+
+
+def _channel_for(target: str, settings: Settings) -> str | None:
+    from smo_cli.services.outbox import recipients_for
+
+    department, person = _target(target, settings)
+    channel, recipients = recipients_for(settings, department, person)
+    return channel if recipients else None
 
 
 def _target_problems(target: str, settings: Settings, people: set[str]) -> list[str]:
@@ -251,6 +262,7 @@ def route_pending(session: Session, workspace: Workspace, book: RuleBook,
                   now: datetime | None = None) -> int:
     """Route every mention not routed yet; returns how many were routed."""
     from smo_cli.db.models import Source
+    from smo_cli.services import outbox
     from smo_cli.services.business_hours import due_at
 
     now = now or utcnow()
@@ -274,6 +286,7 @@ def route_pending(session: Session, workspace: Workspace, book: RuleBook,
             session.add(AssignmentEvent(assignment_id=item.id or 0, at=now, action="routed",
                                         detail=f"rule {decision.rule_id}: "
                                         f"{'; '.join(decision.why)}"))
+            outbox.queue(session, workspace.settings, item, now)
         mention.routed_at = now
     session.flush()
     return len(pending)

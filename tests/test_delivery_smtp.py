@@ -1,0 +1,155 @@
+"""SMTP channel against a real local aiosmtpd server on 127.0.0.1.
+
+STARTTLS and implicit TLS are not tested: they need a certificate the test would have to generate.
+"""
+
+from __future__ import annotations
+
+import email
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
+
+from smo_cli.delivery import Message, SmtpChannel
+
+
+@dataclass
+class Inbox:
+    envelopes: list[Envelope] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+    def only(self) -> EmailMessage:
+        assert len(self.envelopes) == 1
+        content = self.envelopes[0].original_content
+        assert isinstance(content, bytes)
+        parsed = email.message_from_bytes(content, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _authenticate(server: Any, session: Session, envelope: Envelope, mechanism: str,
+                  auth_data: Any) -> AuthResult:
+    ok = isinstance(auth_data, LoginPassword) and auth_data.password == b"right"
+    return AuthResult(success=ok, handled=False)  # handled=False: the server replies 535
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=_authenticate,
+                            auth_require_tls=False)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+def _message(**changes: Any) -> Message:
+    values: dict[str, Any] = {
+        "key": "outbox-42", "recipients": ("sales@acme.nl",),
+        "subject": "Vraag over één offerte — prijs?",
+        "text": "Geachte collega, de klant vraagt naar de prijs van het abonnement. Groeten, Zoë",
+        "html": "<p>Geachte collega, <strong>één</strong> vraag van Zoë.</p>", "data": {}}
+    values.update(changes)
+    return Message(**values)
+
+
+def test_sends_multipart_with_headers_and_dutch_text(smtp_server: tuple[Inbox, int]) -> None:
+    inbox, port = smtp_server
+    channel = SmtpChannel("127.0.0.1", port, "none", "smo@acme.nl", {})
+
+    result = channel.send(_message())
+
+    assert result.ok, result.detail
+    received = inbox.only()
+    assert received["From"] == "smo@acme.nl"
+    assert received["To"] == "sales@acme.nl"
+    assert received["Subject"] == "Vraag over één offerte — prijs?"
+    assert received["Message-ID"] == "<outbox-42@smo>"
+    assert received.get_content_type() == "multipart/alternative"
+    text = received.get_body(("plain",))
+    html = received.get_body(("html",))
+    assert text is not None and html is not None
+    assert "Groeten, Zoë" in text.get_content()
+    assert "<strong>één</strong>" in html.get_content()
+    assert inbox.envelopes[0].rcpt_tos == ["sales@acme.nl"]
+
+
+def test_message_id_is_stable_per_key(smtp_server: tuple[Inbox, int]) -> None:
+    inbox, port = smtp_server
+    channel = SmtpChannel("127.0.0.1", port, "none", "smo@acme.nl", {})
+    channel.send(_message())
+    channel.send(_message())
+    ids = {email.message_from_bytes(e.original_content or b"")["Message-ID"]
+           for e in inbox.envelopes}
+    assert ids == {"<outbox-42@smo>"}
+
+
+def test_text_only_message(smtp_server: tuple[Inbox, int]) -> None:
+    inbox, port = smtp_server
+    assert SmtpChannel("127.0.0.1", port, "none", "smo@acme.nl", {}).send(_message(html=None)).ok
+    assert inbox.only().get_content_type() == "text/plain"
+
+
+def test_subject_cannot_inject_headers(smtp_server: tuple[Inbox, int]) -> None:
+    inbox, port = smtp_server
+    channel = SmtpChannel("127.0.0.1", port, "none", "smo@acme.nl", {})
+
+    result = channel.send(_message(subject="Hallo\r\nBcc: evil@x\nX-Evil: 1"))
+
+    assert result.ok, result.detail
+    received = inbox.only()
+    assert received["Bcc"] is None
+    assert received["X-Evil"] is None
+    assert received["Subject"] == "Hallo Bcc: evil@x X-Evil: 1"
+    assert inbox.envelopes[0].rcpt_tos == ["sales@acme.nl"]
+
+
+def test_login_with_environment_credentials(smtp_server: tuple[Inbox, int]) -> None:
+    inbox, port = smtp_server
+    env = {"SMO_SMTP_USER": "smo", "SMO_SMTP_PASSWORD": "right"}
+    assert SmtpChannel("127.0.0.1", port, "none", "smo@acme.nl", env).send(_message()).ok
+    assert len(inbox.envelopes) == 1
+
+
+def test_refused_login_is_permanent_and_hides_the_password(
+        smtp_server: tuple[Inbox, int]) -> None:
+    inbox, port = smtp_server
+    env = {"SMO_SMTP_USER": "smo", "SMO_SMTP_PASSWORD": "wrong-secret"}
+
+    result = SmtpChannel("127.0.0.1", port, "none", "smo@acme.nl", env).send(_message())
+
+    assert not result.ok and result.permanent
+    assert result.detail is not None and "535" in result.detail
+    assert "wrong-secret" not in result.detail
+    assert inbox.envelopes == []
+
+
+def test_connection_refused_is_retryable() -> None:
+    result = SmtpChannel("127.0.0.1", _free_port(), "none", "smo@acme.nl", {},
+                         timeout=2).send(_message())
+    assert not result.ok and not result.permanent
+
+
+def test_no_recipients_is_permanent() -> None:
+    result = SmtpChannel("127.0.0.1", 1, "none", "smo@acme.nl", {}).send(_message(recipients=()))
+    assert not result.ok and result.permanent

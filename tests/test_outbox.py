@@ -1,0 +1,98 @@
+"""The outbox: messages queued with routing, sent through a channel once, retried or failed."""
+
+from __future__ import annotations
+
+import email
+import shutil
+from email import policy
+from pathlib import Path
+
+import pytest
+import yaml
+from pytest_httpserver import HTTPServer
+
+from tests.conftest import Run
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "acme"
+
+
+@pytest.fixture
+def routed(run: Run, workspace: Path, tmp_path: Path) -> Run:
+    shutil.copy(EXAMPLES / "rules.yaml", workspace / "rules.yaml")
+    run("org", "people", "import", str(EXAMPLES / "employees.csv"))
+    run("queries", "import", str(EXAMPLES / "queries.yaml"))
+    export = tmp_path / "export.jsonl"
+    export.write_text(
+        '{"text": "Al drie dagen storing bij Acme, de warmtepomp werkt niet <script>x()</script>",'
+        ' "url": "https://x.example/1", "title": "Storing bij Acme"}\n'
+        '{"text": "Top service van Acme, heel blij met de monteur!", "url": "https://x.example/3"}\n'
+        '{"text": "Heel tevreden over Acme, snelle installatie", "url": "https://x.example/4"}\n')
+    run("mentions", "import", str(export), "--source", "export")
+    assert run("listen", "route").exit_code == 0
+    return run
+
+
+def test_routing_queues_immediate_and_digest_messages(routed: Run) -> None:
+    rows = routed("outbox", "list", "-f", "json").json()
+    by_delivery = sorted((r["delivery"], r["recipients"][0]) for r in rows)
+    assert by_delivery == [("digest", "marketing@acme-installatie.example"),
+                           ("digest", "marketing@acme-installatie.example"),
+                           ("immediate", "it@acme-installatie.example")]
+    assert {r["state"] for r in rows} == {"pending"}
+
+
+def test_send_delivers_immediate_once_and_digests_grouped(routed: Run, workspace: Path) -> None:
+    first = routed("outbox", "send")
+    assert "Sent 1, failed 0" in first.stderr
+    eml = next((workspace / "outbox").glob("*.eml"))
+    message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert message["To"] == "it@acme-installatie.example"
+    assert message["Message-ID"].startswith("<smo-")
+    html = message.get_body(("html",))
+    assert html is not None and "<script>" not in html.get_content()
+    assert "Sent 0, failed 0" in routed("outbox", "send").stderr          # nothing twice
+    preview = routed("outbox", "send", "--digests", "--dry-run", "-f", "json").json()
+    assert [(p["to"], p["messages"]) for p in preview] == [
+        ("marketing@acme-installatie.example", 2)]
+    assert "Sent 2" in routed("outbox", "send", "--digests").stderr
+    assert len(list((workspace / "outbox").glob("*.eml"))) == 2
+    assert {r["state"] for r in routed("outbox", "list", "-f", "json").json()} == {"sent"}
+
+
+def _webhook_channel(workspace: Path, url: str) -> None:
+    config = yaml.safe_load((workspace / "smo.yaml").read_text())
+    config["channels"].append({"name": "hook", "kind": "webhook", "url_env": "SMO_TEST_HOOK"})
+    config["delivery"]["channel"] = "hook"
+    (workspace / "smo.yaml").write_text(yaml.safe_dump(config))
+
+
+def test_a_refused_hook_fails_permanently_and_retry_queues_it(
+        run: Run, workspace: Path, tmp_path: Path, httpserver: HTTPServer) -> None:
+    _webhook_channel(workspace, httpserver.url_for("/hook"))
+    httpserver.expect_request("/hook", method="POST").respond_with_data("no", status=404)
+    export = tmp_path / "one.jsonl"
+    export.write_text('{"text": "Acme", "url": "https://x.example/9"}\n')
+    run("mentions", "import", str(export))
+    run("listen", "route")
+    env = {"SMO_TEST_HOOK": httpserver.url_for("/hook")}
+    result = run("outbox", "send", "--digests", env=env)
+    assert result.exit_code == 6
+    (row,) = run("outbox", "list", "-f", "json").json()
+    assert row["state"] == "failed"
+    assert httpserver.url_for("/hook") not in (row["last_error"] or "")
+    assert run("outbox", "retry", str(row["id"])).exit_code == 0
+    assert run("outbox", "list", "-f", "json").json()[0]["state"] == "pending"
+
+
+def test_a_busy_hook_is_retried_later(run: Run, workspace: Path, tmp_path: Path,
+                                      httpserver: HTTPServer) -> None:
+    _webhook_channel(workspace, httpserver.url_for("/hook"))
+    httpserver.expect_request("/hook", method="POST").respond_with_data("busy", status=503)
+    export = tmp_path / "one.jsonl"
+    export.write_text('{"text": "Acme", "url": "https://x.example/9"}\n')
+    run("mentions", "import", str(export))
+    run("listen", "route")
+    run("outbox", "send", "--digests", env={"SMO_TEST_HOOK": httpserver.url_for("/hook")})
+    (row,) = run("outbox", "list", "-f", "json").json()
+    assert (row["state"], row["attempts"]) == ("pending", 1)
+    assert row["next_attempt_at"] is not None
