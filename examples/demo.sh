@@ -56,5 +56,8 @@ smo listen run --all      # again, ignoring poll intervals: nothing new, each me
 step "smo route / smo inbox: each mention routed by rules.yaml to the colleague who answers it"
 smo route test "Kan ik een offerte krijgen voor een warmtepomp van Acme?"
 smo inbox list
+smo outbox send --digests     # the demo's channel writes e-mails as .eml files
+smo outbox list
+ls "$ws/outbox"
 
 printf '\nDone. Open %s in a browser; the workspace is %s.\n' "$ws/audit-nl.html" "$ws"
