@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -24,6 +25,7 @@ from smo_cli.db.types import utcnow
 from smo_cli.errors import Conflict, NotFound
 
 MAX_ATTEMPTS = 8
+PRIORITY_NL = {"critical": "kritiek", "high": "hoog", "medium": "middel", "low": "laag"}
 OUTBOX_COLUMNS = ("id", "key", "state", "delivery", "channel", "recipients", "attempts",
                   "next_attempt_at", "last_error", "assignment_id")
 
@@ -127,13 +129,15 @@ def _message(session: Session, workspace: Workspace, rows: list[OutboxMessage]) 
 
     settings = workspace.settings
     lang = settings.delivery.language or settings.language
+    zone = ZoneInfo(settings.business_hours.timezone)
     entries = []
     for row in rows:
         item = session.get(Assignment, row.assignment_id) if row.assignment_id else None
         mention = session.get(Mention, item.mention_id) if item else None
         if item is None or mention is None:
             continue
-        entries.append({"item": _item_record(item), "mention": _mention_record(mention)})
+        entries.append({"item": _item_record(item, zone),
+                        "mention": _mention_record(mention, zone)})
     first = rows[0]
     context: dict[str, Any] = {"org": settings.organisation.name,
                                "recipient": ", ".join(first.recipients)}
@@ -146,7 +150,8 @@ def _message(session: Session, workspace: Workspace, rows: list[OutboxMessage]) 
         template, key = "message", first.key
         context.update(entries[0] if entries else {"item": {}, "mention": {}})
         title = context["mention"].get("title") or context["mention"].get("text", "")[:80]
-        subject = f"[{context['item'].get('priority', '')}] {title}"
+        priority = context["item"].get("priority", "")
+        subject = f"[{PRIORITY_NL.get(priority, priority) if lang == 'nl' else priority}] {title}"
     text = render(f"{lang}/{template}.txt.j2", context, workspace_templates=workspace.templates_dir)
     html = render(f"{lang}/{template}.html.j2", context,
                   workspace_templates=workspace.templates_dir, html=True)
@@ -160,19 +165,21 @@ def _digest_key(rows: list[OutboxMessage]) -> str:
     return f"smo-digest-{digest}"
 
 
-def _item_record(item: Assignment) -> dict[str, Any]:
+def _local(moment: datetime | None, zone: ZoneInfo) -> str | None:
+    """A time as people in the company read it: their zone, to the minute."""
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else None
+
+
+def _item_record(item: Assignment, zone: ZoneInfo) -> dict[str, Any]:
     return {"id": item.id, "type": item.type, "priority": item.priority,
             "department": item.department, "person": item.person, "rule_id": item.rule_id,
-            "sla_due_at": item.sla_due_at.isoformat(timespec="minutes")
-            if item.sla_due_at else None}
+            "sla_due_at": _local(item.sla_due_at, zone)}
 
 
-def _mention_record(mention: Mention) -> dict[str, Any]:
+def _mention_record(mention: Mention, zone: ZoneInfo) -> dict[str, Any]:
     return {"title": mention.title, "text": mention.text, "url": mention.url,
             "author": mention.author, "source": mention.source_name,
-            "sentiment": mention.sentiment,
-            "published_at": mention.published_at.isoformat(timespec="minutes")
-            if mention.published_at else None}
+            "sentiment": mention.sentiment, "published_at": _local(mention.published_at, zone)}
 
 
 def _mark(engine: Engine, ids: list[int], *, ok: bool, permanent: bool, now: datetime,
