@@ -96,3 +96,24 @@ def test_a_busy_hook_is_retried_later(run: Run, workspace: Path, tmp_path: Path,
     (row,) = run("outbox", "list", "-f", "json").json()
     assert (row["state"], row["attempts"]) == ("pending", 1)
     assert row["next_attempt_at"] is not None
+
+
+def test_a_crash_between_sending_and_marking_resends_with_the_same_message_id(
+        routed: Run, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smo_cli.services import outbox
+
+    real_mark = outbox._mark
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt          # the process dies right after the send
+
+    monkeypatch.setattr(outbox, "_mark", crash)
+    assert routed("outbox", "send").exit_code == 130
+    (first,) = list((workspace / "outbox").glob("*.eml"))
+    message_id = email.message_from_bytes(first.read_bytes(), policy=policy.default)["Message-ID"]
+    monkeypatch.setattr(outbox, "_mark", real_mark)
+    assert "Sent 1" in routed("outbox", "send").stderr          # sent again, once more
+    (again,) = list((workspace / "outbox").glob("*.eml"))     # same key: same file, same id
+    resent = email.message_from_bytes(again.read_bytes(), policy=policy.default)
+    assert resent["Message-ID"] == message_id
+    assert "Sent 0" in routed("outbox", "send").stderr
