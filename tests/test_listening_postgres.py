@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -64,3 +65,21 @@ def test_two_runs_together_store_each_item_once(pg_engine: Engine) -> None:
         thread.join()
     with reading(pg_engine) as session:
         assert len(session.exec(select(Mention)).all()) == 40
+
+
+def test_routing_writes_the_inbox_once_on_postgresql(pg_engine: Engine, workspace: Path) -> None:
+    from smo_cli.config import load_workspace
+    from smo_cli.db.models import Assignment
+    from smo_cli.services import routing
+
+    SCRIPT.answers["a"] = [FetchResult([item(1), item(2)], {})]
+    listen(pg_engine)
+    ws = load_workspace(workspace)
+    with transaction(pg_engine) as session:
+        book = routing.load_rules(ws, session)
+        assert routing.route_pending(session, ws, book) == 2
+        assert routing.route_pending(session, ws, book) == 0
+    with reading(pg_engine) as session:
+        items = session.exec(select(Assignment)).all()
+    assert [(i.rule_id, i.person) for i in items] == [
+        ("default", "sanne.devries@acme-installatie.example")] * 2

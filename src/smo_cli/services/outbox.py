@@ -47,17 +47,22 @@ def recipients_for(settings: Settings, department: str | None,
     return dept.channel or settings.delivery.channel, [address] if address else []
 
 
-def queue(session: Session, settings: Settings, item: Assignment, now: datetime) -> bool:
-    """Queue the message an assignment asks for (in the caller's transaction)."""
-    if item.delivery not in ("immediate", "digest"):
-        return False
-    channel, recipients = recipients_for(settings, item.department, item.person)
-    if channel is None:
-        return False
-    session.add(OutboxMessage(key=f"smo-{item.id}", assignment_id=item.id, channel=channel,
-                              delivery=item.delivery, recipients=recipients, created_at=now,
-                              next_attempt_at=now))
-    return True
+def message_row(settings: Settings, assignment_id: int, assignment: Mapping[str, Any],
+                now: datetime) -> dict[str, Any] | None:
+    """The outbox row an assignment asks for, or None (inbox only, or no channel reaches it).
+
+    Written by routing in its own transaction, so a routed mention always has its messages.
+    """
+    if assignment["delivery"] not in ("immediate", "digest"):
+        return None
+    channel, recipients = recipients_for(settings, assignment["department"],
+                                         assignment["person"])
+    if channel is None or not recipients:
+        return None
+    return {"key": f"smo-{assignment_id}", "assignment_id": assignment_id, "channel": channel,
+            "delivery": assignment["delivery"], "recipients": recipients, "state": "pending",
+            "attempts": 0, "next_attempt_at": now, "last_error": None, "created_at": now,
+            "sent_at": None}
 
 
 @dataclass

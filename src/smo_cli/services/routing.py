@@ -8,16 +8,26 @@ routing twice changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from smo_cli.config import Settings, Workspace, describe_validation_error, read_yaml
-from smo_cli.db.models import Assignment, AssignmentEvent, Mention, MentionQuery, Person
+from smo_cli.db.models import (
+    Assignment,
+    AssignmentEvent,
+    Mention,
+    MentionQuery,
+    OutboxMessage,
+    Person,
+    table_of,
+)
 from smo_cli.db.types import utcnow
 from smo_cli.errors import InvalidData, NotFound
 
@@ -112,8 +122,9 @@ class RuleBook:
 
     def decide(self, subject: Subject) -> list[Decision]:
         decisions: list[Decision] = []
+        prepared: list[Any] = []            # the mention tokenised once, when a rule needs it
         for rule in self.rules:
-            why = self._why(rule, subject)
+            why = self._why(rule, subject, prepared)
             if why is None:
                 continue
             decisions.append(Decision(rule.id, rule.then, why))
@@ -121,45 +132,48 @@ class RuleBook:
                 return decisions
         return decisions or [Decision(DEFAULT_RULE, self.default, ["no rule matched"])]
 
-    def _why(self, rule: Rule, s: Subject) -> list[str] | None:
-        """The reasons the rule matches, or None when one of its conditions fails."""
-        w, why = rule.when, []
-        checks: list[tuple[bool, str]] = []
-        if w.queries:
-            hit = sorted(set(w.queries) & set(s.queries))
-            checks.append((bool(hit), f"query {', '.join(hit)}"))
-        if w.groups:
-            hit = sorted({self.groups.get(q, "") for q in s.queries} & set(w.groups))
-            checks.append((bool(hit), f"query group {', '.join(hit)}"))
-        if w.query:
-            checks.append((self._matches(f"rule:{rule.id}", w.query, s), f"query `{w.query}`"))
-        if w.topics:
-            hit = [t for t in w.topics if self._matches(f"topic:{t}", TOPICS[t], s)]
-            checks.append((bool(hit), f"topic {', '.join(hit)}"))
-        if w.sentiment:
-            checks.append((s.sentiment in w.sentiment, f"sentiment {s.sentiment}"))
-        if w.lang:
-            checks.append((s.lang in w.lang, f"language {s.lang}"))
-        if w.sources:
-            checks.append((s.source in w.sources or s.source_kind in w.sources,
-                           f"source {s.source}"))
-        if w.authors:
-            author = s.author.lower()
-            checks.append((any(a.lower() in author for a in w.authors), f"author {s.author}"))
-        for ok, reason in checks:
-            if not ok:
+    def _why(self, rule: Rule, s: Subject, prepared: list[Any]) -> list[str] | None:
+        """The reasons the rule matches, or None when one of its conditions fails.
+
+        Cheap conditions first: most rules fail on a group or a sentiment, and then the text is
+        never matched at all. Each check gives what it found; nothing found fails the rule.
+        """
+        w = rule.when
+        checks: list[tuple[object, str, Callable[[], list[str]]]] = [
+            (w.queries, "query", lambda: sorted(set(w.queries) & set(s.queries))),
+            (w.groups, "query group",
+             lambda: sorted({self.groups.get(q, "") for q in s.queries} & set(w.groups))),
+            (w.sentiment, "sentiment", lambda: [str(s.sentiment)] * (s.sentiment in w.sentiment)),
+            (w.lang, "language", lambda: [str(s.lang)] * (s.lang in w.lang)),
+            (w.sources, "source",
+             lambda: [s.source] * (s.source in w.sources or s.source_kind in w.sources)),
+            (w.authors, "author",
+             lambda: [s.author] * any(a.lower() in s.author.lower() for a in w.authors)),
+            (w.topics, "topic", lambda: [t for t in w.topics if self._matches(
+                f"topic:{t}", TOPICS[t], s, prepared)]),
+            (w.query, "query", lambda: [f"`{w.query}`"] * self._matches(
+                f"rule:{rule.id}", w.query or "", s, prepared)),
+        ]
+        why: list[str] = []
+        for wanted, label, found in checks:
+            if not wanted:
+                continue
+            hit = found()
+            if not hit:
                 return None
-            why.append(reason)
+            why.append(f"{label} {', '.join(hit)}")
         return why or ["matches everything"]
 
-    def _matches(self, key: str, text: str, s: Subject) -> bool:
-        from smo_cli.query import Document, parse
+    def _matches(self, key: str, text: str, s: Subject, prepared: list[Any]) -> bool:
+        from smo_cli.query import Document, Prepared, parse
 
         if key not in self.compiled:
             self.compiled[key] = parse(text)
-        doc = Document(s.text, title=s.title, author=s.author, url=s.url, lang=s.lang or "",
-                       source=s.source, source_kind=s.source_kind)
-        return self.compiled[key].matches(doc)
+        if not prepared:
+            prepared.append(Prepared(Document(
+                s.text, title=s.title, author=s.author, url=s.url, lang=s.lang or "",
+                source=s.source, source_kind=s.source_kind)))
+        return self.compiled[key].matches(prepared[0])
 
 
 def rules_path(workspace: Workspace) -> Path:
@@ -251,11 +265,8 @@ def _target_problems(target: str, settings: Settings, people: set[str]) -> list[
 
 
 def subject_of(session: Session, mention: Mention, source_kind: str = "") -> Subject:
-    names = tuple(session.exec(select(col(MentionQuery.query_name))
-                               .where(col(MentionQuery.mention_id) == mention.id)).all())
-    return Subject(text=mention.text, title=mention.title or "", author=mention.author or "",
-                   url=mention.url or "", lang=mention.lang, sentiment=mention.sentiment,
-                   source=mention.source_name, source_kind=source_kind, queries=names)
+    names = _matched_queries(session, [mention.id or 0]).get(mention.id or 0, ())
+    return _subject(mention, source_kind, names)
 
 
 def route_pending(session: Session, workspace: Workspace, book: RuleBook,
@@ -266,30 +277,69 @@ def route_pending(session: Session, workspace: Workspace, book: RuleBook,
     from smo_cli.services.business_hours import due_at
 
     now = now or utcnow()
+    settings = workspace.settings
     kinds = dict(session.exec(select(col(Source.name), col(Source.kind))).all())
-    pending = session.exec(select(Mention).where(col(Mention.routed_at).is_(None))
-                           .order_by(col(Mention.id))).all()
-    for mention in pending:
-        subject = subject_of(session, mention, kinds.get(mention.source_name, ""))
-        for decision in book.decide(subject):
-            then = decision.then
-            department, person = _target(then.assign, workspace.settings)
-            due = (due_at(mention.first_seen_at, then.sla_hours,
-                          workspace.settings.business_hours) if then.sla_hours else None)
-            item = Assignment(mention_id=mention.id or 0, rule_id=decision.rule_id,
-                              department=department, person=person, type=then.type,
-                              priority=then.priority, delivery=then.delivery,
-                              tags=list(then.tags), state="assigned" if person else "new",
-                              sla_due_at=due, created_at=now)
-            session.add(item)
-            session.flush()
-            session.add(AssignmentEvent(assignment_id=item.id or 0, at=now, action="routed",
-                                        detail=f"rule {decision.rule_id}: "
-                                        f"{'; '.join(decision.why)}"))
-            outbox.queue(session, workspace.settings, item, now)
-        mention.routed_at = now
-    session.flush()
+    pending = list(session.exec(select(Mention).where(col(Mention.routed_at).is_(None))
+                                .order_by(col(Mention.id))).all())
+    assignments, events = table_of(Assignment), table_of(AssignmentEvent)
+    for start in range(0, len(pending), ROUTE_BATCH):
+        batch = pending[start:start + ROUTE_BATCH]
+        matched = _matched_queries(session, [m.id or 0 for m in batch])
+        made: list[tuple[dict[str, Any], Decision]] = []
+        with session.no_autoflush:
+            for mention in batch:
+                subject = _subject(mention, kinds.get(mention.source_name, ""),
+                                   matched.get(mention.id or 0, ()))
+                for decision in book.decide(subject):
+                    made.append((_assignment(mention, decision, settings, now, due_at), decision))
+                mention.routed_at = now
+        if made:
+            # Plain bulk inserts: building ORM objects cost more than the routing itself.
+            ids = session.execute(insert(assignments).returning(
+                assignments.c.id, sort_by_parameter_order=True), [v for v, _ in made]).scalars()
+            rows = list(zip(ids, made, strict=True))
+            session.execute(insert(events), [
+                {"assignment_id": ident, "at": now, "action": "routed", "actor": None,
+                 "detail": f"rule {decision.rule_id}: {'; '.join(decision.why)}"}
+                for ident, (_, decision) in rows])
+            messages = [m for m in (outbox.message_row(settings, ident, values, now)
+                                    for ident, (values, _) in rows) if m is not None]
+            if messages:
+                session.execute(insert(table_of(OutboxMessage)), messages)
+        session.flush()
     return len(pending)
+
+
+ROUTE_BATCH = 1000
+
+
+def _matched_queries(session: Session, ids: list[int]) -> dict[int, tuple[str, ...]]:
+    found: dict[int, list[str]] = {}
+    for mention_id, name in session.exec(select(col(MentionQuery.mention_id),
+                                                col(MentionQuery.query_name))
+                                         .where(col(MentionQuery.mention_id).in_(ids))):
+        found.setdefault(mention_id, []).append(name)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def _subject(mention: Mention, kind: str, names: tuple[str, ...]) -> Subject:
+    return Subject(text=mention.text, title=mention.title or "", author=mention.author or "",
+                   url=mention.url or "", lang=mention.lang, sentiment=mention.sentiment,
+                   source=mention.source_name, source_kind=kind, queries=names)
+
+
+def _assignment(mention: Mention, decision: Decision, settings: Settings, now: datetime,
+                due_at: Any) -> dict[str, Any]:
+    then = decision.then
+    department, person = _target(then.assign, settings)
+    due = due_at(mention.first_seen_at, then.sla_hours, settings.business_hours) if (
+        then.sla_hours) else None
+    return {"mention_id": mention.id or 0, "rule_id": decision.rule_id,
+            "department": department, "person": person, "type": then.type,
+            "priority": then.priority, "delivery": then.delivery, "tags": list(then.tags),
+            "state": "assigned" if person else "new", "sla_due_at": due,
+            "snoozed_until": None, "responded_at": None, "responded_by": None,
+            "closed_at": None, "created_at": now}
 
 
 def _target(assign: str, settings: Settings) -> tuple[str | None, str | None]:
