@@ -117,3 +117,28 @@ def test_a_crash_between_sending_and_marking_resends_with_the_same_message_id(
     resent = email.message_from_bytes(again.read_bytes(), policy=policy.default)
     assert resent["Message-ID"] == message_id
     assert "Sent 0" in routed("outbox", "send").stderr
+
+
+def test_digests_go_once_a_day_from_the_configured_time(routed: Run, workspace: Path) -> None:
+    from datetime import UTC, datetime
+
+    from smo_cli.config import load_workspace
+    from smo_cli.db.engine import make_engine
+    from smo_cli.services.outbox import deliver
+
+    config = yaml.safe_load((workspace / "smo.yaml").read_text())
+    config["delivery"]["digest_at"] = "08:00"
+    (workspace / "smo.yaml").write_text(yaml.safe_dump(config))
+    ws = load_workspace(workspace)
+    engine = make_engine(ws.database_url)
+    try:
+        # A summer day (Amsterdam is UTC+2): 05:30 UTC is 07:30 local, before 08:00.
+        def at(hour: int, minute: int) -> datetime:
+            return datetime(2099, 6, 1, hour, minute, tzinfo=UTC)
+
+        early = deliver(engine, ws, {}, digests=False, now=at(5, 30))
+        assert (early.sent, early.retrying) == (1, 0)              # only the immediate one
+        assert deliver(engine, ws, {}, digests=False, now=at(6, 5)).sent == 2   # the digest
+        assert deliver(engine, ws, {}, digests=False, now=at(9, 0)).sent == 0   # once a day
+    finally:
+        engine.dispose()

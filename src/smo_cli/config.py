@@ -127,6 +127,14 @@ class Channel(BaseModel):
 class DeliverySettings(_Strict):
     channel: str | None = None          # the default channel for departments and the officer
     language: Language | None = None    # of messages (default: smo.yaml's language)
+    digest_at: time | None = None       # send digests once a day from this local time
+
+    @field_validator("digest_at", mode="before")
+    @classmethod
+    def _quoted(cls, value: object) -> object:
+        if isinstance(value, int | float):
+            raise ValueError('write times in quotes, e.g. "08:00"')
+        return value
 
 
 class Settings(_Strict):

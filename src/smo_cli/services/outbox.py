@@ -11,7 +11,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -73,15 +73,33 @@ class DeliveryReport:
     previews: list[dict[str, Any]] = field(default_factory=list)   # --dry-run
 
 
+def digests_due(session: Session, settings: Settings, now: datetime) -> bool:
+    """With `delivery.digest_at`, digests go once a day from that local time."""
+    at = settings.delivery.digest_at
+    if at is None:
+        return False
+    zone = ZoneInfo(settings.business_hours.timezone)
+    local = now.astimezone(zone)
+    today = datetime.combine(local.date(), at, tzinfo=zone)
+    if local < today:
+        return False
+    sent_today = session.exec(select(OutboxMessage.id).where(
+        col(OutboxMessage.delivery) == "digest",
+        col(OutboxMessage.sent_at) >= today.astimezone(UTC))).first()
+    return sent_today is None
+
+
 def deliver(engine: Engine, workspace: Workspace, env: Mapping[str, str], *,
             digests: bool = True, dry_run: bool = False,
             now: datetime | None = None) -> DeliveryReport:
-    """Send what is due: immediate messages one by one, digests grouped per recipient."""
+    """Send what is due: immediate messages one by one, digests grouped per recipient
+    (when asked, or daily from `delivery.digest_at`)."""
     from smo_cli.delivery import build_channel
 
     now = now or utcnow()
     report = DeliveryReport()
     with reading(engine) as session:
+        digests = digests or digests_due(session, workspace.settings, now)
         due = list(session.exec(select(OutboxMessage).where(
             col(OutboxMessage.state) == "pending",
             col(OutboxMessage.next_attempt_at) <= now).order_by(col(OutboxMessage.id))).all())
