@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Container, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,6 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from smo_cli.sources.base import FetchError, FetchResult, RateLimited, SourceSpec
-from smo_cli.sources.base import Response as HttpResponse
 from smo_cli.sources.bluesky_listen import BlueskySource, facet_text
 from smo_cli.sources.http import GuardedHttp
 
@@ -25,17 +24,6 @@ CREATE = "/xrpc/com.atproto.server.createSession"
 REFRESH = "/xrpc/com.atproto.server.refreshSession"
 FEED = "/xrpc/app.bsky.feed.getAuthorFeed"
 LOGIN = {"SMO_BLUESKY_HANDLE": "monitor.acme.example", "SMO_BLUESKY_APP_PASSWORD": "fake-app-pw"}
-
-
-class FormHttp(GuardedHttp):
-    """GuardedHttp with the bodyless/form POST the adapter asks for (proposed for http.py)."""
-
-    async def post_form(self, url: str, data: Mapping[str, str] | None = None, *,
-                        headers: Mapping[str, str] | None = None,
-                        accept: Container[int] = ()) -> HttpResponse:
-        request = self._client.build_request(
-            "POST", url, data=dict(data) if data is not None else None, headers=headers)
-        return await self._send(request, accept)
 
 
 def recorded(name: str) -> bytes:
@@ -51,11 +39,10 @@ def spec(server: HTTPServer, *, secrets: Mapping[str, str] = LOGIN, **params: An
                       params=params, allow_private=True, secrets=dict(secrets))
 
 
-def fetch(source: BlueskySource, source_spec: SourceSpec, state: dict[str, Any] | None = None,
-          http_type: type[GuardedHttp] = FormHttp) -> FetchResult:
+def fetch(source: BlueskySource, source_spec: SourceSpec, state: dict[str, Any] | None = None) -> FetchResult:
     async def go() -> FetchResult:
         async with httpx.AsyncClient(timeout=5.0) as client:
-            http = http_type(client, allow_private=True)
+            http = GuardedHttp(client, allow_private=True)
             return await source.fetch(http, source_spec, state or {})
 
     return asyncio.run(go())

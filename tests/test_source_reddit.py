@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Container, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,24 +15,12 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from smo_cli.sources.base import FetchError, FetchResult, RateLimited, SourceSpec
-from smo_cli.sources.base import Response as HttpResponse
 from smo_cli.sources.http import GuardedHttp
 from smo_cli.sources.reddit import RedditSource
 
 DATA = Path(__file__).parent / "data" / "api" / "reddit"
 TOKEN = "/api/v1/access_token"
 APP = {"SMO_REDDIT_CLIENT_ID": "fake-client-id", "SMO_REDDIT_CLIENT_SECRET": "fake-secret"}
-
-
-class FormHttp(GuardedHttp):
-    """GuardedHttp with the form POST the adapter asks for (proposed for http.py)."""
-
-    async def post_form(self, url: str, data: Mapping[str, str] | None = None, *,
-                        headers: Mapping[str, str] | None = None,
-                        accept: Container[int] = ()) -> HttpResponse:
-        request = self._client.build_request(
-            "POST", url, data=dict(data) if data is not None else None, headers=headers)
-        return await self._send(request, accept)
 
 
 def recorded(name: str, content_type: str = "application/json") -> Response:
@@ -46,11 +34,10 @@ def spec(server: HTTPServer, *, secrets: Mapping[str, str] = APP, **params: Any)
                       secrets=dict(secrets))
 
 
-def fetch(source_spec: SourceSpec, state: dict[str, Any] | None = None,
-          http_type: type[GuardedHttp] = FormHttp) -> FetchResult:
+def fetch(source_spec: SourceSpec, state: dict[str, Any] | None = None) -> FetchResult:
     async def go() -> FetchResult:
         async with httpx.AsyncClient(timeout=5.0) as client:
-            http = http_type(client, allow_private=True)
+            http = GuardedHttp(client, allow_private=True)
             return await RedditSource().fetch(http, source_spec, state or {})
 
     return asyncio.run(go())
