@@ -39,7 +39,8 @@ def spec(server: HTTPServer, *, secrets: Mapping[str, str] = LOGIN, **params: An
                       params=params, allow_private=True, secrets=dict(secrets))
 
 
-def fetch(source: BlueskySource, source_spec: SourceSpec, state: dict[str, Any] | None = None) -> FetchResult:
+def fetch(source: BlueskySource, source_spec: SourceSpec,
+          state: dict[str, Any] | None = None) -> FetchResult:
     async def go() -> FetchResult:
         async with httpx.AsyncClient(timeout=5.0) as client:
             http = GuardedHttp(client, allow_private=True)
