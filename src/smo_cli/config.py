@@ -137,6 +137,17 @@ class DeliverySettings(_Strict):
         return value
 
 
+class EscalationSettings(_Strict):
+    """Spike alerts: a window against mean + k * sd of the same windows before it."""
+
+    window_minutes: int = Field(default=60, ge=5)
+    baseline_days: int = Field(default=14, ge=1)
+    k: float = Field(default=3.0, gt=0)
+    min_count: int = Field(default=5, ge=1)
+    cooldown_hours: float = Field(default=6.0, ge=0)
+    contacts: list[str] = Field(default_factory=lambda: ["officer"])   # dept:<key>, e-mail
+
+
 class Settings(_Strict):
     """The whole of `smo.yaml`."""
 
@@ -148,6 +159,7 @@ class Settings(_Strict):
     inventory: InventorySettings = Field(default_factory=InventorySettings)
     channels: list[Channel] = Field(default_factory=list)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    escalation: EscalationSettings = Field(default_factory=EscalationSettings)
     database_url: str | None = None
 
     @field_validator("departments")

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from smo_cli.cli._context import get_app
-from smo_cli.cli._options import FormatOpt, LimitOpt, QuietOpt, command_group
+from smo_cli.cli._options import DryRunOpt, FormatOpt, LimitOpt, QuietOpt, command_group
 from smo_cli.render.output import OutputFormat
 
 app = command_group(
@@ -57,8 +57,11 @@ def run_listen(
     routed = 0 if no_route else _route(context)
     sent = 0
     if not no_route and workspace.settings.channels:
+        from smo_cli.services.escalation import escalate
         from smo_cli.services.outbox import deliver
 
+        with context.transaction() as session:
+            escalate(session, workspace)
         sent = deliver(engine, workspace, context.env, digests=False).sent
     failed = [o for o in summary.outcomes if o.failed]
     if fmt is not OutputFormat.table:
@@ -92,6 +95,24 @@ def route_mentions(ctx: typer.Context) -> None:
 
     routed = _route(get_app(ctx))
     say(f"Routed {routed} mentions." if routed else "Nothing to route.")
+
+
+@app.command("escalate")
+def escalate_spikes(ctx: typer.Context, dry_run: DryRunOpt = False,
+                    fmt: FormatOpt = OutputFormat.table) -> None:
+    """Look for spikes per query group and bursts of negative mentions; queue alerts to the
+    crisis contacts (listen run does this after routing)."""
+    from smo_cli.render.output import emit_rows, note
+    from smo_cli.services.escalation import escalate
+
+    context = get_app(ctx)
+    with context.transaction() as session:
+        spikes = escalate(session, context.workspace(), dry_run=dry_run)
+    emit_rows([{"subject": s.subject, "current": s.current, "mean": round(s.mean, 2),
+                "sd": round(s.sd, 2), "threshold": round(s.threshold, 2),
+                "top_terms": s.top_terms} for s in spikes], fmt=fmt, empty="No spikes.")
+    if spikes and not dry_run:
+        note("Alerts queued; `smo outbox send` sends them (listen run does it too).")
 
 
 @app.command("runs")

@@ -150,6 +150,13 @@ def _message(session: Session, workspace: Workspace, rows: list[OutboxMessage]) 
     from smo_cli.delivery import Message
     from smo_cli.render.documents import render
 
+    first = rows[0]
+    if first.delivery == "alert" and first.payload:
+        # Alerts carry their own text, written when the spike was found.
+        return first.channel, Message(key=first.key, recipients=tuple(first.recipients),
+                                      subject=str(first.payload["subject"]),
+                                      text=str(first.payload["text"]), html=None,
+                                      data=dict(first.payload))
     settings = workspace.settings
     lang = settings.delivery.language or settings.language
     zone = ZoneInfo(settings.business_hours.timezone)
@@ -161,7 +168,6 @@ def _message(session: Session, workspace: Workspace, rows: list[OutboxMessage]) 
             continue
         entries.append({"item": _item_record(item, zone),
                         "mention": _mention_record(mention, zone)})
-    first = rows[0]
     context: dict[str, Any] = {"org": settings.organisation.name,
                                "recipient": ", ".join(first.recipients)}
     if first.delivery == "digest":
