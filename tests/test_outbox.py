@@ -142,3 +142,55 @@ def test_digests_go_once_a_day_from_the_configured_time(routed: Run, workspace: 
         assert deliver(engine, ws, {}, digests=False, now=at(9, 0)).sent == 0   # once a day
     finally:
         engine.dispose()
+
+
+def test_listen_run_dry_run_routes_but_sends_nothing(run: Run, workspace: Path,
+                                                     tmp_path: Path) -> None:
+    shutil.copy(EXAMPLES / "rules.yaml", workspace / "rules.yaml")
+    run("queries", "import", str(EXAMPLES / "queries.yaml"))
+    export = tmp_path / "one.jsonl"
+    export.write_text('{"text": "Storing bij Acme, de warmtepomp werkt niet", '
+                      '"url": "https://x.example/1"}\n')
+    run("mentions", "import", str(export))
+    result = run("listen", "run", "--dry-run")
+    assert result.exit_code == 0
+    assert "would send to it@acme-installatie.example via files" in result.stderr
+    assert not (workspace / "outbox").exists()
+    assert {r["state"] for r in run("outbox", "list", "-f", "json").json()} == {"pending"}
+
+
+def test_inbox_actions_print_the_item_as_json(routed: Run) -> None:
+    item = routed("inbox", "list", "-f", "json").json()[0]
+    shown = routed("inbox", "note", str(item["id"]), "Gebeld", "-f", "json").json()
+    assert shown["id"] == item["id"] and shown["history"][-1].endswith("note: Gebeld")
+
+
+def test_a_hook_answering_429_then_200_gets_the_message_once(
+        run: Run, workspace: Path, tmp_path: Path, httpserver: HTTPServer) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from smo_cli.config import load_workspace
+    from smo_cli.db.engine import make_engine
+    from smo_cli.services.outbox import deliver
+
+    _webhook_channel(workspace, httpserver.url_for("/hook"))
+    export = tmp_path / "one.jsonl"
+    export.write_text('{"text": "Acme", "url": "https://x.example/9"}\n')
+    run("mentions", "import", str(export))
+    run("listen", "route")
+    httpserver.expect_ordered_request("/hook", method="POST").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "60"})
+    httpserver.expect_ordered_request("/hook", method="POST").respond_with_data("ok")
+    ws = load_workspace(workspace)
+    env = {"SMO_TEST_HOOK": httpserver.url_for("/hook")}
+    engine = make_engine(ws.database_url)
+    try:
+        now = datetime.now(UTC)
+        assert deliver(engine, ws, env, now=now).retrying == 1
+        assert deliver(engine, ws, env, now=now + timedelta(seconds=30)).sent == 0   # not yet
+        assert deliver(engine, ws, env, now=now + timedelta(minutes=5)).sent == 1
+        assert deliver(engine, ws, env, now=now + timedelta(minutes=10)).sent == 0
+    finally:
+        engine.dispose()
+    keys = {request.headers["Idempotency-Key"] for request, _ in httpserver.log}
+    assert len(httpserver.log) == 2 and len(keys) == 1      # the same message both times

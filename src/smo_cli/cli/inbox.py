@@ -64,77 +64,88 @@ def show_item(ctx: typer.Context, item: ItemArg, fmt: FormatOpt = OutputFormat.t
 @app.command("assign")
 def assign_item(ctx: typer.Context, item: ItemArg,
                 to: Annotated[str | None, typer.Option("--to", help="Person (e-mail).")] = None,
-                dept: DeptOpt = None, by: ByOpt = None) -> None:
+                dept: DeptOpt = None, by: ByOpt = None,
+                fmt: FormatOpt = OutputFormat.table) -> None:
     """Give an item to a person or a department."""
-    from smo_cli.render.output import say
     from smo_cli.services import inbox
 
     with get_app(ctx).transaction() as session:
         done = inbox.assign(session, item, person=to, department=dept, actor=by)
-    say(f"Item {done.id} assigned to {done.person or 'dept:' + str(done.department)}.")
+        _emit(session, item, fmt, f"Item {done.id} assigned to "
+              f"{done.person or 'dept:' + str(done.department)}.")
 
 
 @app.command("note")
 def note_item(ctx: typer.Context, item: ItemArg,
-              text: Annotated[str, typer.Argument(help="The note.")], by: ByOpt = None) -> None:
+              text: Annotated[str, typer.Argument(help="The note.")], by: ByOpt = None,
+              fmt: FormatOpt = OutputFormat.table) -> None:
     """Add a note to an item's history."""
-    from smo_cli.render.output import say
     from smo_cli.services import inbox
 
     with get_app(ctx).transaction() as session:
         inbox.note(session, item, text, actor=by)
-    say(f"Noted on item {item}.")
+        _emit(session, item, fmt, f"Noted on item {item}.")
 
 
 @app.command("snooze")
 def snooze_item(ctx: typer.Context, item: ItemArg,
                 until: Annotated[datetime, typer.Option(
                     "--until", formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"])],
-                by: ByOpt = None) -> None:
+                by: ByOpt = None, fmt: FormatOpt = OutputFormat.table) -> None:
     """Hide an item from the overdue list until a moment."""
     from datetime import UTC
 
-    from smo_cli.render.output import say
     from smo_cli.services import inbox
 
     moment = until.replace(tzinfo=UTC) if until.tzinfo is None else until
     with get_app(ctx).transaction() as session:
         inbox.snooze(session, item, moment, actor=by)
-    say(f"Item {item} snoozed until {moment.isoformat(timespec='minutes')}.")
+        _emit(session, item, fmt,
+              f"Item {item} snoozed until {moment.isoformat(timespec='minutes')}.")
 
 
 @app.command("respond")
 def respond_item(ctx: typer.Context, item: ItemArg,
                  by: Annotated[str, typer.Option("--by", help="Who answered (e-mail).")],
                  how: Annotated[str | None, typer.Option("--how", help="What was done.")] = (
-                     None)) -> None:
+                     None), fmt: FormatOpt = OutputFormat.table) -> None:
     """Record that someone answered (the first time sets the first-response time)."""
-    from smo_cli.render.output import say
     from smo_cli.services import inbox
 
     with get_app(ctx).transaction() as session:
         done = inbox.respond(session, item, by=by, how=how)
-    say(f"Item {done.id} responded by {done.responded_by}.")
+        _emit(session, item, fmt, f"Item {done.id} responded by {done.responded_by}.")
 
 
 @app.command("close")
 def close_item(ctx: typer.Context, item: ItemArg, by: ByOpt = None,
-               reason: Annotated[str | None, typer.Option("--reason")] = None) -> None:
+               reason: Annotated[str | None, typer.Option("--reason")] = None,
+               fmt: FormatOpt = OutputFormat.table) -> None:
     """Close an item."""
-    from smo_cli.render.output import say
     from smo_cli.services import inbox
 
     with get_app(ctx).transaction() as session:
         inbox.close(session, item, actor=by, reason=reason)
-    say(f"Item {item} closed.")
+        _emit(session, item, fmt, f"Item {item} closed.")
 
 
 @app.command("reopen")
-def reopen_item(ctx: typer.Context, item: ItemArg, by: ByOpt = None) -> None:
+def reopen_item(ctx: typer.Context, item: ItemArg, by: ByOpt = None,
+                fmt: FormatOpt = OutputFormat.table) -> None:
     """Reopen a closed item."""
-    from smo_cli.render.output import say
     from smo_cli.services import inbox
 
     with get_app(ctx).transaction() as session:
         inbox.reopen(session, item, actor=by)
-    say(f"Item {item} reopened.")
+        _emit(session, item, fmt, f"Item {item} reopened.")
+
+
+def _emit(session: object, item: int, fmt: OutputFormat, message: str) -> None:
+    """The changed item as `show` prints it (JSON, CSV), or a one-line confirmation."""
+    from sqlmodel import Session
+
+    from smo_cli.render.output import emit_one
+    from smo_cli.services.inbox import show_item
+
+    assert isinstance(session, Session)
+    emit_one(show_item(session, item), fmt=fmt, message=message)

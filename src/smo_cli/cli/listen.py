@@ -29,6 +29,8 @@ def run_listen(
     every_source: Annotated[bool, typer.Option("--all", help="Ignore poll intervals.")] = False,
     no_route: Annotated[bool, typer.Option("--no-route", help="Store only; route later "
                                            "with `smo listen route`.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Fetch, store and route, but send "
+                                          "nothing: say what would be sent.")] = False,
     quiet: QuietOpt = False,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -61,8 +63,13 @@ def run_listen(
         from smo_cli.services.outbox import deliver
 
         with context.transaction() as session:
-            escalate(session, workspace)
-        sent = deliver(engine, workspace, context.env, digests=False).sent
+            escalate(session, workspace, dry_run=dry_run)
+        report = deliver(engine, workspace, context.env, digests=False, dry_run=dry_run)
+        sent = report.sent
+        if dry_run:
+            for preview in report.previews:
+                note(f"would send to {preview['to']} via {preview['channel']}: "
+                     f"{preview['subject']}")
     failed = [o for o in summary.outcomes if o.failed]
     if fmt is not OutputFormat.table:
         emit_rows(summary.outcomes, fmt=fmt, columns=OUTCOME_COLUMNS)
