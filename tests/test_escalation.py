@@ -110,3 +110,23 @@ def test_an_alert_goes_once_to_the_contacts_with_the_formula(
     assert "Formule: 8 > 1.0 + 3·0.2 = 1.6, minimum 5" in body
     assert "lekkage" in body
     assert "Basislijn: 0.0" in plain("negatieve meldingen")
+
+
+def test_a_mention_matching_two_queries_of_a_group_counts_once(
+        setup: tuple[Engine, Workspace]) -> None:
+    engine, ws = setup
+    with transaction(engine) as session:
+        queries.add_query(session, name="storing", text="storing", group="brand")
+    for n in range(6):
+        add(engine, NOW - timedelta(minutes=5 + n), f"Storing bij Acme {n}")
+        with transaction(engine) as session:
+            from sqlmodel import col, select
+
+            mention = session.exec(select(Mention).order_by(col(Mention.id).desc())).first()
+            assert mention is not None
+            session.add(MentionQuery(mention_id=mention.id or 0, query_name="storing"))
+    from smo_cli.db.engine import reading
+
+    with reading(engine) as session:
+        spikes = {s.subject: s.current for s in find_spikes(session, ws, NOW)}
+    assert spikes["brand"] == 6

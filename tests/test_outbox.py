@@ -194,3 +194,36 @@ def test_a_hook_answering_429_then_200_gets_the_message_once(
         engine.dispose()
     keys = {request.headers["Idempotency-Key"] for request, _ in httpserver.log}
     assert len(httpserver.log) == 2 and len(keys) == 1      # the same message both times
+
+
+def test_a_digest_resent_after_a_crash_is_the_same_message(
+        routed: Run, workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smo_cli.services import outbox
+
+    routed("outbox", "send")                                    # the immediate one
+    real_mark = outbox._mark
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(outbox, "_mark", crash)
+    assert routed("outbox", "send", "--digests").exit_code == 130
+    (digest,) = (workspace / "outbox").glob("smo-digest-*.eml")
+    monkeypatch.setattr(outbox, "_mark", real_mark)
+    more = tmp_path / "more.jsonl"                              # a new digest item arrives
+    more.write_text('{"text": "Weer top service van Acme, heel blij!", "url": "https://x.example/7"}\n')
+    routed("mentions", "import", str(more), "--source", "export")
+    routed("listen", "route")
+    assert "Sent 3" in routed("outbox", "send", "--digests").stderr
+    digests = sorted(p.name for p in (workspace / "outbox").glob("smo-digest-*.eml"))
+    assert len(digests) == 2 and digest.name in digests        # the old one again, a new one
+
+
+def test_assign_checks_the_new_owner(routed: Run) -> None:
+    item = str(routed("inbox", "list", "-f", "json").json()[0]["id"])
+    unknown = routed("inbox", "assign", item, "--dept", "nosuchdept")
+    assert unknown.exit_code == 5 and "unknown department" in unknown.stderr
+    stranger = routed("inbox", "assign", item, "--to", "nobody@nowhere.example")
+    assert stranger.exit_code == 5 and "not in the people list" in stranger.stderr
+    moved = routed("inbox", "assign", item, "--dept", "sales", "-f", "json").json()
+    assert (moved["department"], moved["person"], moved["state"]) == ("sales", None, "new")

@@ -69,8 +69,10 @@ def assign_item(ctx: typer.Context, item: ItemArg,
     """Give an item to a person or a department."""
     from smo_cli.services import inbox
 
-    with get_app(ctx).transaction() as session:
-        done = inbox.assign(session, item, person=to, department=dept, actor=by)
+    context = get_app(ctx)
+    with context.transaction() as session:
+        done = inbox.assign(session, item, person=to, department=dept, actor=by,
+                            settings=context.workspace().settings)
         _emit(session, item, fmt, f"Item {done.id} assigned to "
               f"{done.person or 'dept:' + str(done.department)}.")
 
@@ -114,7 +116,7 @@ def respond_item(ctx: typer.Context, item: ItemArg,
 
     with get_app(ctx).transaction() as session:
         done = inbox.respond(session, item, by=by, how=how)
-        _emit(session, item, fmt, f"Item {done.id} responded by {done.responded_by}.")
+        _emit(session, item, fmt, f"Item {done.id}: response by {by.lower()} recorded.")
 
 
 @app.command("close")

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from smo_cli.config import Workspace
@@ -56,24 +57,26 @@ def find_spikes(session: Session, workspace: Workspace, now: datetime | None = N
     window = timedelta(minutes=cfg.window_minutes)
     since = now - window - timedelta(days=cfg.baseline_days)
     groups = sorted(set(session.exec(select(col(SavedQuery.group))).all()))
-    subjects: dict[str, list[tuple[datetime, str]]] = {g: [] for g in groups}
-    subjects[NEGATIVE] = []
-    rows = session.exec(
-        select(Mention.first_seen_at, Mention.text, Mention.sentiment, SavedQuery.group)
+    # Per subject, each mention once (a mention matching two queries of a group is one mention).
+    subjects: dict[str, dict[int, tuple[datetime, str]]] = {g: {} for g in groups}
+    subjects[NEGATIVE] = {}
+    # SQLAlchemy's select: SQLModel's takes at most four columns.
+    rows = session.execute(
+        sa_select(col(Mention.id), col(Mention.first_seen_at), col(Mention.text),
+                  col(Mention.sentiment), col(SavedQuery.group))
         .select_from(Mention)
         .join(MentionQuery, col(MentionQuery.mention_id) == col(Mention.id), isouter=True)
         .join(SavedQuery, col(SavedQuery.name) == col(MentionQuery.query_name), isouter=True)
         .where(col(Mention.first_seen_at) >= since, col(Mention.first_seen_at) < now)).all()
-    seen_negative: set[tuple[datetime, str]] = set()
-    for seen, text, sentiment, group in rows:
+    for ident, seen, text, sentiment, group in rows:
         if group in subjects:
-            subjects[group].append((seen, text))
-        if sentiment == "negative" and (seen, text) not in seen_negative:
-            seen_negative.add((seen, text))
-            subjects[NEGATIVE].append((seen, text))
+            subjects[group][ident or 0] = (seen, text)
+        if sentiment == "negative":
+            subjects[NEGATIVE][ident or 0] = (seen, text)
     spikes = []
     for subject, found in subjects.items():
-        spike = _spike(subject, found, now, window, cfg.baseline_days, cfg.k, cfg.min_count)
+        spike = _spike(subject, list(found.values()), now, window, cfg.baseline_days, cfg.k,
+                       cfg.min_count)
         if spike is not None:
             spikes.append(spike)
     return spikes
@@ -130,6 +133,8 @@ def escalate(session: Session, workspace: Workspace, now: datetime | None = None
                                    recipients, spike, workspace, now))
         if rows:
             session.execute(insert(table_of(OutboxMessage)), rows)
+        else:
+            alerted.pop()               # nobody to tell: not an alert (route lint warns)
     session.flush()
     return alerted
 

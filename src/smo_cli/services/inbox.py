@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from smo_cli.db.models import Assignment, AssignmentEvent, Mention
+from smo_cli.config import Settings
+from smo_cli.db.models import Assignment, AssignmentEvent, Mention, Person
 from smo_cli.db.types import utcnow
 from smo_cli.errors import Conflict, InvalidData, NotFound
 
@@ -108,16 +109,26 @@ def _event(session: Session, item: Assignment, action: str, actor: str | None,
 
 def assign(session: Session, item_id: int, *, person: str | None = None,
            department: str | None = None, actor: str | None = None,
-           now: datetime | None = None) -> Assignment:
+           settings: Settings | None = None, now: datetime | None = None) -> Assignment:
     now = now or utcnow()
     item = get_item(session, item_id)
     if item.state == "closed":
         raise Conflict(f"inbox item {item_id} is closed", hint="reopen it first")
     if not person and not department:
         raise InvalidData("give --to PERSON or --dept KEY")
-    item.person = person.lower() if person else item.person
+    if department and settings is not None and settings.department(department) is None:
+        raise InvalidData(f"unknown department {department!r}",
+                          hint="see `smo org departments`")
+    if person:
+        known = person.lower() == (settings.officer.email if settings else None) or (
+            session.exec(select(Person.email).where(col(Person.email) == person.lower())).first())
+        if not known:
+            raise InvalidData(f"{person.lower()} is not in the people list",
+                              hint="see `smo org people list`")
+    # A department alone takes the item from whoever had it.
+    item.person = person.lower() if person else None
     item.department = department or item.department
-    item.state = "assigned" if item.person else item.state
+    item.state = "assigned" if item.person else "new"
     _event(session, item, "assigned", actor, person or f"dept:{department}", now)
     return item
 

@@ -100,6 +100,9 @@ def deliver(engine: Engine, workspace: Workspace, env: Mapping[str, str], *,
     report = DeliveryReport()
     with reading(engine) as session:
         digests = digests or digests_due(session, workspace.settings, now)
+    if digests and not dry_run:
+        _seal_digests(engine, now)
+    with reading(engine) as session:
         due = list(session.exec(select(OutboxMessage).where(
             col(OutboxMessage.state) == "pending",
             col(OutboxMessage.next_attempt_at) <= now).order_by(col(OutboxMessage.id))).all())
@@ -131,14 +134,34 @@ def deliver(engine: Engine, workspace: Workspace, env: Mapping[str, str], *,
     return report
 
 
+def _seal_digests(engine: Engine, now: datetime) -> None:
+    """Fix which rows make up each digest before anything is sent, so a digest re-sent after a
+    crash is the very same message (same rows, same Message-ID), and rows that arrive later
+    form the next digest."""
+    with transaction(engine) as session:
+        loose = [r for r in session.exec(select(OutboxMessage).where(
+            col(OutboxMessage.state) == "pending", col(OutboxMessage.delivery) == "digest",
+            col(OutboxMessage.next_attempt_at) <= now).order_by(col(OutboxMessage.id)))
+            if not (r.payload or {}).get("batch")]
+        grouped: dict[tuple[str, tuple[str, ...]], list[OutboxMessage]] = defaultdict(list)
+        for row in loose:
+            grouped[row.channel, tuple(sorted(row.recipients))].append(row)
+        for rows in grouped.values():
+            key = _digest_key(rows)
+            for row in rows:
+                row.payload = {"batch": key}
+
+
 def _batches(due: Sequence[OutboxMessage], digests: bool
              ) -> list[tuple[list[int], list[OutboxMessage]]]:
     batches: list[tuple[list[int], list[OutboxMessage]]] = []
-    grouped: dict[tuple[str, tuple[str, ...]], list[OutboxMessage]] = defaultdict(list)
+    grouped: dict[tuple[str, ...], list[OutboxMessage]] = defaultdict(list)
     for row in due:
         if row.delivery == "digest":
             if digests:
-                grouped[row.channel, tuple(sorted(row.recipients))].append(row)
+                batch = (row.payload or {}).get("batch")
+                # Unsealed rows only appear in a dry run: group them as a send would.
+                grouped[(batch,) if batch else (row.channel, *sorted(row.recipients))].append(row)
             continue
         batches.append(([row.id or 0], [row]))
     for rows in grouped.values():
@@ -171,7 +194,8 @@ def _message(session: Session, workspace: Workspace, rows: list[OutboxMessage]) 
     context: dict[str, Any] = {"org": settings.organisation.name,
                                "recipient": ", ".join(first.recipients)}
     if first.delivery == "digest":
-        template, key = "digest", _digest_key(rows)
+        template = "digest"
+        key = str((first.payload or {}).get("batch") or _digest_key(rows))
         context["items"] = entries
         subject = f"smo: {len(entries)} {'meldingen' if lang == 'nl' else 'mentions'} — " \
                   f"{settings.organisation.name}"
