@@ -165,6 +165,8 @@ class RuleBook:
         return why or ["matches everything"]
 
     def _matches(self, key: str, text: str, s: Subject, prepared: list[Any]) -> bool:
+        """Whether the query `key` matches this mention; each query is tried once per mention
+        (a topic named by several rules is not matched again)."""
         from smo_cli.query import Document, Prepared, parse
 
         if key not in self.compiled:
@@ -173,7 +175,11 @@ class RuleBook:
             prepared.append(Prepared(Document(
                 s.text, title=s.title, author=s.author, url=s.url, lang=s.lang or "",
                 source=s.source, source_kind=s.source_kind)))
-        return self.compiled[key].matches(prepared[0])
+            prepared.append({})
+        answers: dict[str, bool] = prepared[1]
+        if key not in answers:
+            answers[key] = self.compiled[key].matches(prepared[0])
+        return answers[key]
 
 
 def rules_path(workspace: Workspace) -> Path:
