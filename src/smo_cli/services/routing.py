@@ -104,6 +104,9 @@ class Subject:
     queries: tuple[str, ...] = ()
 
 
+Check = Callable[[Subject, list[Any]], list[str]]
+
+
 @dataclass(frozen=True)
 class Decision:
     rule_id: str
@@ -119,6 +122,7 @@ class RuleBook:
     default: Then
     groups: dict[str, str]                   # saved query name -> group
     compiled: dict[str, Query] = field(default_factory=dict)
+    _checks: dict[str, list[tuple[str, Check]]] = field(default_factory=dict)
 
     def decide(self, subject: Subject) -> list[Decision]:
         decisions: list[Decision] = []
@@ -138,31 +142,40 @@ class RuleBook:
         Cheap conditions first: most rules fail on a group or a sentiment, and then the text is
         never matched at all. Each check gives what it found; nothing found fails the rule.
         """
-        w = rule.when
-        checks: list[tuple[object, str, Callable[[], list[str]]]] = [
-            (w.queries, "query", lambda: sorted(set(w.queries) & set(s.queries))),
-            (w.groups, "query group",
-             lambda: sorted({self.groups.get(q, "") for q in s.queries} & set(w.groups))),
-            (w.sentiment, "sentiment", lambda: [str(s.sentiment)] * (s.sentiment in w.sentiment)),
-            (w.lang, "language", lambda: [str(s.lang)] * (s.lang in w.lang)),
-            (w.sources, "source",
-             lambda: [s.source] * (s.source in w.sources or s.source_kind in w.sources)),
-            (w.authors, "author",
-             lambda: [s.author] * any(a.lower() in s.author.lower() for a in w.authors)),
-            (w.topics, "topic", lambda: [t for t in w.topics if self._matches(
-                f"topic:{t}", TOPICS[t], s, prepared)]),
-            (w.query, "query", lambda: [f"`{w.query}`"] * self._matches(
-                f"rule:{rule.id}", w.query or "", s, prepared)),
-        ]
+        checks = self._checks.get(rule.id)
+        if checks is None:
+            checks = self._checks[rule.id] = self._conditions(rule)
         why: list[str] = []
-        for wanted, label, found in checks:
-            if not wanted:
-                continue
-            hit = found()
+        for label, found in checks:
+            hit = found(s, prepared)
             if not hit:
                 return None
             why.append(f"{label} {', '.join(hit)}")
         return why or ["matches everything"]
+
+    def _conditions(self, rule: Rule) -> list[tuple[str, Check]]:
+        """The rule's conditions as functions, built once (only those the rule has)."""
+        w = rule.when
+        queries, groups, sentiments = set(w.queries), set(w.groups), set(w.sentiment)
+        langs, sources = set(w.lang), set(w.sources)
+        authors = [a.lower() for a in w.authors]
+        candidates: list[tuple[object, str, Check]] = [
+            (queries, "query", lambda s, _p: sorted(queries.intersection(s.queries))),
+            (groups, "query group",
+             lambda s, _p: sorted({self.groups.get(q, "") for q in s.queries} & groups)),
+            (sentiments, "sentiment",
+             lambda s, _p: [str(s.sentiment)] * (s.sentiment in sentiments)),
+            (langs, "language", lambda s, _p: [str(s.lang)] * (s.lang in langs)),
+            (sources, "source",
+             lambda s, _p: [s.source] * (s.source in sources or s.source_kind in sources)),
+            (authors, "author",
+             lambda s, _p: [s.author] * any(a in s.author.lower() for a in authors)),
+            (w.topics, "topic", lambda s, p: [t for t in w.topics if self._matches(
+                f"topic:{t}", TOPICS[t], s, p)]),
+            (w.query, "query", lambda s, p: [f"`{w.query}`"] * self._matches(
+                f"rule:{rule.id}", w.query or "", s, p)),
+        ]
+        return [(label, check) for wanted, label, check in candidates if wanted]
 
     def _matches(self, key: str, text: str, s: Subject, prepared: list[Any]) -> bool:
         """Whether the query `key` matches this mention; each query is tried once per mention
