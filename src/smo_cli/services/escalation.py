@@ -23,6 +23,7 @@ from smo_cli.config import Workspace
 from smo_cli.db.models import Mention, MentionQuery, OutboxMessage, SavedQuery, table_of
 from smo_cli.db.types import utcnow
 from smo_cli.services.outbox import recipients_for
+from smo_cli.services.rules import target_of
 
 NEGATIVE = "negative mentions"
 _WORD = re.compile(r"[^\W\d_]{4,}")
@@ -125,7 +126,7 @@ def escalate(session: Session, workspace: Workspace, now: datetime | None = None
             continue
         rows: list[dict[str, Any]] = []
         for target in cfg.contacts:
-            department, person = _target(target, settings.officer.email)
+            department, person = target_of(target, settings)
             channel, recipients = recipients_for(settings, department, person)
             if channel is None or not recipients:
                 continue
@@ -137,14 +138,6 @@ def escalate(session: Session, workspace: Workspace, now: datetime | None = None
             alerted.pop()               # nobody to tell: not an alert (route lint warns)
     session.flush()
     return alerted
-
-
-def _target(target: str, officer: str | None) -> tuple[str | None, str | None]:
-    if target == "officer":
-        return None, officer
-    if target.startswith("dept:"):
-        return target[5:], None
-    return None, target.lower()
 
 
 def _alert_row(key: str, channel: str, recipients: list[str], spike: Spike,
