@@ -32,6 +32,11 @@ smo inventory audit --lang nl --format html --out "$ws/audit-nl.html"
 smo inventory audit --lang en --format md --out "$ws/audit-en.md"
 smo inventory export --out "$ws/accounts-export.csv"
 
+step "smo policy: Acme's Dutch social media policy, from its answers and what smo knows"
+cp "$here/acme/policy.yaml" "$ws/policy.yaml"
+smo policy check
+smo policy generate --lang nl --out "$ws/socialemediabeleid.html"
+
 step "smo listen: offline feeds served on 127.0.0.1 by a local server the demo starts"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 python3 -m http.server "$port" --bind 127.0.0.1 --directory "$here/acme/feeds" >/dev/null 2>&1 &

@@ -38,6 +38,7 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "route": ("smo_cli.cli.route", "Routing rules (job 7): lint, test, explain."),
     "inbox": ("smo_cli.cli.inbox", "The inbox: who answers which mention, by when."),
     "outbox": ("smo_cli.cli.outbox", "Messages to departments and people: send, list, retry."),
+    "policy": ("smo_cli.cli.policy", "The social media policy (job 4): init, check, generate."),
 }
 
 

@@ -1,0 +1,189 @@
+"""The social media policy (job 4): policy.yaml holds the organisation's answers; the document is
+generated from them together with what smo knows (official accounts, departments, people)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlmodel import Session, col, select
+
+from smo_cli.config import Workspace, describe_validation_error, read_yaml
+from smo_cli.db.models import Account, Person
+from smo_cli.errors import AlreadyExists, InvalidData, NotFound
+from smo_cli.render.documents import markdown_to_html, render
+
+POLICY_FILE = "policy.yaml"
+LANGUAGES = ("nl", "en")
+PLACEHOLDER = re.compile(r"\bTODO\b|\?\?\?|<[^<>]{1,40}>|\bXXX\b")
+TITLES = {"nl": "Socialemediabeleid", "en": "Social media policy"}
+OFFICIAL_KINDS = ("official",)
+
+
+class Spokesperson(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    topic: str
+    person: str
+
+
+class Contact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: str
+    person: str
+
+
+class PolicyFile(BaseModel):
+    """policy.yaml: the organisation's own answers; every key is expected in a policy."""
+
+    model_config = ConfigDict(extra="forbid")
+    organisation_voice: str | None = None
+    may_speak_for_company: list[str] = Field(default_factory=list)
+    spokespersons: list[Spokesperson] = Field(default_factory=list)
+    confidential: list[str] = Field(default_factory=list)
+    personal_use: str | None = None
+    disclosure: str | None = None
+    criticism: str | None = None
+    crisis_contacts: list[str] = Field(default_factory=list)
+    crisis_phone: str | None = None
+    privacy_and_copyright: str | None = None
+    monitoring: str | None = None
+    training: str | None = None
+    consequences: str | None = None
+    review_date: date | None = None
+    contacts: list[Contact] = Field(default_factory=list)
+
+
+def policy_path(workspace: Workspace) -> Path:
+    return workspace.root / POLICY_FILE
+
+
+def init_policy(workspace: Workspace, *, lang: str | None, force: bool = False) -> Path:
+    """Write a commented policy.yaml with draft answers for the officer to complete."""
+    lang = _lang(workspace, lang)
+    path = policy_path(workspace)
+    if path.exists() and not force:
+        raise AlreadyExists(f"{path} already exists", hint="edit it, or use --force")
+    settings = workspace.settings
+    text = render(f"policy/{lang}/policy.yaml.j2", {
+        "org": settings.organisation.name, "officer_email": settings.officer.email or "",
+        "departments": [{"key": d.key, "name": d.name} for d in settings.departments],
+        "today": date.today().isoformat()}, workspace_templates=workspace.templates_dir)
+    path.write_text(text, encoding="utf-8")
+    load_policy(workspace)            # what init writes must read back
+    return path
+
+
+def load_policy(workspace: Workspace) -> PolicyFile:
+    path = policy_path(workspace)
+    if not path.exists():
+        raise NotFound(f"no {POLICY_FILE} in {workspace.root}", hint="run `smo policy init`")
+    try:
+        return PolicyFile.model_validate(read_yaml(path) or {})
+    except ValidationError as exc:
+        raise InvalidData(describe_validation_error(path, exc)) from None
+
+
+def check_policy(session: Session, workspace: Workspace) -> list[str]:
+    """Problems as 'FILE: KEY: what is wrong' lines (missing answers, placeholders, unknowns)."""
+    policy = load_policy(workspace)
+    path = policy_path(workspace)
+    settings = workspace.settings
+    people = set(session.exec(select(col(Person.email))).all())
+    if settings.officer.email:
+        people.add(settings.officer.email.lower())
+    problems: list[str] = []
+    for key, value in policy.model_dump().items():
+        if value in (None, "", []):
+            problems.append(f"{path}: {key}: no answer yet")
+        for where, text in _texts(key, value):
+            if PLACEHOLDER.search(text):
+                problems.append(f"{path}: {where}: a placeholder is left: {text[:60]!r}")
+    targets = [("may_speak_for_company", t) for t in policy.may_speak_for_company] + [
+        ("crisis_contacts", t) for t in policy.crisis_contacts] + [
+        (f"spokespersons[{i}].person", s.person) for i, s in enumerate(policy.spokespersons)] + [
+        (f"contacts[{i}].person", c.person) for i, c in enumerate(policy.contacts)]
+    for where, target in targets:
+        if target.startswith("dept:"):
+            if settings.department(target[5:]) is None:
+                problems.append(f"{path}: {where}: unknown department {target[5:]!r}")
+        elif "@" in target and target.lower() not in people:
+            problems.append(f"{path}: {where}: {target} is not in the people list")
+    if policy.review_date and policy.review_date < date.today():
+        problems.append(f"{path}: review_date: {policy.review_date} has passed")
+    return problems
+
+
+def _texts(key: str, value: Any) -> list[tuple[str, str]]:
+    if isinstance(value, str):
+        return [(key, value)]
+    if isinstance(value, list):
+        found = []
+        for index, entry in enumerate(value):
+            if isinstance(entry, dict):
+                found += [(f"{key}[{index}].{k}", str(v)) for k, v in entry.items()]
+            else:
+                found.append((f"{key}[{index}]", str(entry)))
+        return found
+    return []
+
+
+def generate_policy(session: Session, workspace: Workspace, *, lang: str | None = None,
+                    fmt: str = "md", version: str | None = None,
+                    today: date | None = None) -> str:
+    lang = _lang(workspace, lang)
+    policy = load_policy(workspace)
+    context = _context(session, workspace, policy, lang, version or "concept",
+                       today or date.today())
+    markdown = render(f"policy/{lang}/policy.md.j2", context,
+                      workspace_templates=workspace.templates_dir)
+    if fmt == "md":
+        return markdown
+    if fmt != "html":
+        raise InvalidData(f"unknown format {fmt!r}", hint="md or html")
+    title = f"{TITLES[lang]} — {workspace.settings.organisation.name}"
+    return markdown_to_html(markdown, title=title, lang=lang,
+                            workspace_templates=workspace.templates_dir)
+
+
+def _lang(workspace: Workspace, lang: str | None) -> str:
+    chosen = (lang or workspace.settings.language).lower()
+    if chosen not in LANGUAGES:
+        raise InvalidData(f"unknown language {chosen!r}", hint="use nl or en")
+    return chosen
+
+
+def _context(session: Session, workspace: Workspace, policy: PolicyFile, lang: str,
+             version: str, today: date) -> dict[str, Any]:
+    settings = workspace.settings
+    people = {p.email: p.name for p in session.exec(select(Person)).all()}
+    departments = {d.key: d.name for d in settings.departments}
+
+    def display(target: str) -> str:
+        if target.startswith("dept:"):
+            return departments.get(target[5:], target[5:])
+        if target == "officer" or target.lower() == (settings.officer.email or "").lower():
+            return f"{settings.officer.name or target} ({settings.officer.email or ''})"
+        name = people.get(target.lower())
+        return f"{name} ({target})" if name else target
+
+    accounts = session.exec(select(Account).where(col(Account.kind).in_(OFFICIAL_KINDS))
+                            .order_by(col(Account.platform), col(Account.handle))).all()
+    return {
+        "org": settings.organisation, "policy": policy, "version": version, "date": today,
+        "officer": settings.officer, "departments": settings.departments, "lang": lang,
+        "accounts": [{"platform": a.platform, "handle": a.handle, "url": a.url,
+                      "owner_label": departments.get(a.owner[5:], a.owner)
+                      if a.owner.startswith("dept:") else
+                      ({"company": settings.organisation.name}.get(a.owner) or a.owner),
+                      "custodian": people.get(a.custodian or "", a.custodian)}
+                     for a in accounts],
+        "spokespersons": [{"topic": s.topic, "name": people.get(s.person.lower(), s.person),
+                           "email": s.person} for s in policy.spokespersons],
+        "speakers": [display(t) for t in policy.may_speak_for_company],
+        "crisis_contacts": [display(t) for t in policy.crisis_contacts],
+        "contacts": [{"role": c.role, "name": people.get(c.person.lower(), c.person),
+                      "email": c.person} for c in policy.contacts],
+    }

@@ -1,0 +1,96 @@
+"""`smo policy`: init writes answers to complete, check finds what is missing, generate writes the
+policy from those answers and what smo knows (golden files in both languages)."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from smo_cli.config import load_workspace
+from smo_cli.db.engine import make_engine, reading
+from smo_cli.services.policy import generate_policy
+from tests.conftest import Run
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "acme"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+@pytest.fixture
+def acme(run: Run, workspace: Path) -> Run:
+    run("org", "people", "import", str(EXAMPLES / "employees.csv"))
+    run("inventory", "import", str(EXAMPLES / "accounts.csv"))
+    (workspace / "policy.yaml").write_text((EXAMPLES / "policy.yaml").read_text())
+    return run
+
+
+def test_init_writes_a_draft_that_check_reads(run: Run, workspace: Path) -> None:
+    result = run("policy", "init", "--lang", "nl")
+    assert result.exit_code == 0, result.stderr
+    answers = yaml.safe_load((workspace / "policy.yaml").read_text())
+    assert answers["crisis_contacts"] and answers["review_date"]
+    assert run("policy", "init").exit_code == 4                 # not over the officer's answers
+    check = run("policy", "check")
+    assert check.exit_code == 5                                   # the draft still has a TODO
+    assert "crisis_phone: a placeholder is left" in check.stderr
+
+
+def test_check_names_missing_answers_and_unknown_references(acme: Run, workspace: Path) -> None:
+    assert acme("policy", "check").exit_code == 0
+    answers = yaml.safe_load((workspace / "policy.yaml").read_text())
+    answers["consequences"] = ""
+    answers["crisis_contacts"] = ["dept:warehouse"]
+    answers["spokespersons"][0]["person"] = "nobody@nowhere.example"
+    (workspace / "policy.yaml").write_text(yaml.safe_dump(answers, allow_unicode=True))
+    result = acme("policy", "check")
+    assert result.exit_code == 5
+    assert "policy.yaml: consequences: no answer yet" in result.stderr
+    assert "crisis_contacts: unknown department 'warehouse'" in result.stderr
+    assert "spokespersons[0].person: nobody@nowhere.example is not in the people list" \
+        in result.stderr
+
+
+def test_an_unknown_key_is_refused_with_file_and_key(acme: Run, workspace: Path) -> None:
+    (workspace / "policy.yaml").write_text(
+        (workspace / "policy.yaml").read_text() + "tone_of_voice: hello\n")
+    result = acme("policy", "generate")
+    assert result.exit_code == 5
+    assert "policy.yaml: tone_of_voice: unknown key" in result.stderr
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_generated_policy_matches_golden_file(acme: Run, workspace: Path, lang: str) -> None:
+    ws = load_workspace(workspace)
+    engine = make_engine(ws.database_url)
+    try:
+        with reading(engine) as session:
+            document = generate_policy(session, ws, lang=lang, version="1",
+                                       today=date(2026, 11, 27))
+    finally:
+        engine.dispose()
+    golden = GOLDEN / f"policy.{lang}.md"
+    if os.environ.get("SMO_UPDATE_GOLDEN"):
+        golden.write_text(document, encoding="utf-8")
+    assert document == golden.read_text(encoding="utf-8")
+
+
+def test_policy_shows_accounts_and_contacts_from_smo(acme: Run) -> None:
+    document = acme("policy", "generate", "--lang", "nl").stdout
+    assert "company/acme\\-installatie" in document or "company/acme-installatie" in document
+    assert "Sanne de Vries" in document
+    assert re.search(r"^## ", document, re.MULTILINE)
+
+
+def test_html_policy_is_standalone_and_escapes_answers(acme: Run, workspace: Path,
+                                                       tmp_path: Path) -> None:
+    answers = yaml.safe_load((workspace / "policy.yaml").read_text())
+    answers["consequences"] = "<script>alert(1)</script> Bij overtreding volgt een gesprek."
+    (workspace / "policy.yaml").write_text(yaml.safe_dump(answers, allow_unicode=True))
+    out = tmp_path / "beleid.html"
+    assert acme("policy", "generate", "-o", str(out)).exit_code == 0
+    page = out.read_text()
+    assert page.startswith("<!doctype html>") and "<script>" not in page
