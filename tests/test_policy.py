@@ -94,3 +94,31 @@ def test_html_policy_is_standalone_and_escapes_answers(acme: Run, workspace: Pat
     assert acme("policy", "generate", "-o", str(out)).exit_code == 0
     page = out.read_text()
     assert page.startswith("<!doctype html>") and "<script>" not in page
+
+
+def test_publish_stores_versions_and_diff_shows_what_changed(acme: Run, workspace: Path) -> None:
+    first = acme("policy", "publish", "--lang", "nl")
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout.startswith("Published policy version 1 (")
+    again = acme("policy", "publish", "--lang", "nl")
+    assert again.exit_code == 4 and "nothing changed since version 1" in again.stderr
+    answers = yaml.safe_load((workspace / "policy.yaml").read_text())
+    answers["crisis_phone"] = "026 765 43 21"
+    (workspace / "policy.yaml").write_text(yaml.safe_dump(answers, allow_unicode=True))
+    assert acme("policy", "publish", "--lang", "nl").stdout.startswith(
+        "Published policy version 2 (")
+    versions = acme("policy", "versions", "-f", "json").json()
+    assert [(v["number"], v["lang"]) for v in versions] == [(1, "nl"), (2, "nl")]
+    assert versions[0]["content_hash"] != versions[1]["content_hash"]
+    diff = acme("policy", "diff", "1", "2", "--lang", "nl").stdout
+    assert "-" in diff and "+" in diff and "026 765 43 21" in diff
+    assert acme("policy", "diff", "1", "9", "--lang", "nl").exit_code == 3
+
+
+def test_publish_refuses_a_policy_with_problems(acme: Run, workspace: Path) -> None:
+    answers = yaml.safe_load((workspace / "policy.yaml").read_text())
+    answers["training"] = ""
+    (workspace / "policy.yaml").write_text(yaml.safe_dump(answers, allow_unicode=True))
+    result = acme("policy", "publish")
+    assert result.exit_code == 5
+    assert "training: no answer yet" in result.stderr

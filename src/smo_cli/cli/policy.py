@@ -7,13 +7,16 @@ from typing import Annotated
 import typer
 
 from smo_cli.cli._context import get_app
-from smo_cli.cli._options import LangOpt, OutOpt, command_group
+from smo_cli.cli._options import FormatOpt, LangOpt, OutOpt, command_group
+from smo_cli.render.output import OutputFormat
 
 app = command_group(
     "The social media policy: init policy.yaml, check it, generate the document.",
     "smo policy init --lang nl",
     "smo policy check",
     "smo policy generate --lang nl --format html -o beleid.html",
+    "smo policy publish --lang nl",
+    "smo policy diff 1 2",
 )
 
 
@@ -68,3 +71,41 @@ def generate_policy(
         return
     write_file(out, document)
     note(f"Wrote {out}.")
+
+
+@app.command("publish")
+def publish_policy(ctx: typer.Context, lang: LangOpt = None) -> None:
+    """Store the next version (number, language, content hash, date); checks it first."""
+    from smo_cli.render.output import say
+    from smo_cli.services.policy import publish_policy as publish
+
+    context = get_app(ctx)
+    with context.transaction() as session:
+        version = publish(session, context.workspace(), lang=lang)
+        number, digest = version.number, version.content_hash
+    say(f"Published policy version {number} ({digest[:12]}).")
+
+
+@app.command("versions")
+def list_versions(ctx: typer.Context, fmt: FormatOpt = OutputFormat.table) -> None:
+    """Published versions of the policy."""
+    from smo_cli.render.output import emit_rows
+    from smo_cli.services.policy import list_versions as versions
+
+    with get_app(ctx).reading() as session:
+        emit_rows(versions(session), fmt=fmt, empty="No version published yet.")
+
+
+@app.command("diff")
+def diff_policy(ctx: typer.Context,
+                old: Annotated[int, typer.Argument(help="Older version.")],
+                new: Annotated[int, typer.Argument(help="Newer version.")],
+                lang: LangOpt = None) -> None:
+    """What changed between two published versions."""
+    from smo_cli.render.output import say
+    from smo_cli.services.policy import diff_versions
+
+    context = get_app(ctx)
+    with context.reading() as session:
+        text = diff_versions(session, old, new, (lang or context.workspace().settings.language))
+    say(text.rstrip("\n") or "No differences.")

@@ -3,6 +3,8 @@ generated from them together with what smo knows (official accounts, departments
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 import re
 from datetime import date
 from pathlib import Path
@@ -12,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session, col, select
 
 from smo_cli.config import Workspace, describe_validation_error, read_yaml
-from smo_cli.db.models import Account, Person
-from smo_cli.errors import AlreadyExists, InvalidData, NotFound
+from smo_cli.db.models import Account, Person, PolicyVersion
+from smo_cli.errors import AlreadyExists, Conflict, InvalidData, NotFound
 from smo_cli.render.documents import markdown_to_html, render
 
 POLICY_FILE = "policy.yaml"
@@ -187,3 +189,52 @@ def _context(session: Session, workspace: Workspace, policy: PolicyFile, lang: s
         "contacts": [{"role": c.role, "name": people.get(c.person.lower(), c.person),
                       "email": c.person} for c in policy.contacts],
     }
+
+
+def publish_policy(session: Session, workspace: Workspace, *, lang: str | None = None,
+                   today: date | None = None) -> PolicyVersion:
+    """Store the next version of the policy, word for word, with its content hash."""
+    lang = _lang(workspace, lang)
+    problems = check_policy(session, workspace)
+    if problems:
+        raise InvalidData(f"{len(problems)} problems in {POLICY_FILE}: {problems[0]}",
+                          hint="run `smo policy check` and fix them first")
+    latest = session.exec(select(PolicyVersion).where(col(PolicyVersion.lang) == lang)
+                          .order_by(col(PolicyVersion.number).desc())).first()
+    number = (latest.number if latest else 0) + 1
+    content = generate_policy(session, workspace, lang=lang, version=str(number), today=today)
+    # The hash covers what the policy says, not its version number or date, so publishing
+    # unchanged answers is recognised as nothing new.
+    neutral = generate_policy(session, workspace, lang=lang, version="-", today=date(2000, 1, 1))
+    digest = hashlib.sha256(neutral.encode("utf-8")).hexdigest()
+    if latest is not None and latest.content_hash == digest:
+        raise Conflict(f"nothing changed since version {latest.number}",
+                       hint="edit policy.yaml (or the inventory) first")
+    version = PolicyVersion(number=number, lang=lang, content_hash=digest, content=content)
+    session.add(version)
+    session.flush()
+    return version
+
+
+def list_versions(session: Session) -> list[dict[str, Any]]:
+    return [{"number": v.number, "lang": v.lang, "published_at": v.published_at,
+             "content_hash": v.content_hash[:12]}
+            for v in session.exec(select(PolicyVersion).order_by(
+                col(PolicyVersion.lang), col(PolicyVersion.number))).all()]
+
+
+def diff_versions(session: Session, old: int, new: int, lang: str) -> str:
+    """What changed between two published versions, as a unified diff."""
+    def get(number: int) -> PolicyVersion:
+        found = session.exec(select(PolicyVersion).where(
+            col(PolicyVersion.number) == number, col(PolicyVersion.lang) == lang)).first()
+        if found is None:
+            raise NotFound(f"no published policy version {number} in {lang!r}",
+                           hint="see `smo policy versions`")
+        return found
+
+    before, after = get(old), get(new)
+    return "".join(difflib.unified_diff(
+        before.content.splitlines(keepends=True), after.content.splitlines(keepends=True),
+        fromfile=f"versie {old}" if lang == "nl" else f"version {old}",
+        tofile=f"versie {new}" if lang == "nl" else f"version {new}"))

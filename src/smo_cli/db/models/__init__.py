@@ -14,6 +14,7 @@ from sqlalchemy import Table
 from sqlmodel import SQLModel
 
 if TYPE_CHECKING:
+    from smo_cli.db.models.documents import PolicyVersion
     from smo_cli.db.models.inventory import (
         Account,
         AccountKind,
@@ -41,6 +42,7 @@ _HOME = {
                      "Source", "Tombstone"), "listening"),
     "Person": "org",
     **dict.fromkeys(("Assignment", "AssignmentEvent", "OutboxMessage"), "routing"),
+    "PolicyVersion": "documents",
 }
 
 __all__ = [
@@ -56,6 +58,7 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "Platform",
+    "PolicyVersion",
     "PresenceTarget",
     "Requirement",
     "SavedQuery",
