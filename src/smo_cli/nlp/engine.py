@@ -179,18 +179,16 @@ class Analyser:
         return valence
 
     def _is_active_booster(self, units: list[Unit], i: int) -> bool:
-        if units[i].booster == 0.0:
-            return False
-        for j in range(i + 1, min(i + 3, len(units))):
-            if units[j].kind == PUNCT:
-                return False
-            if units[j].valence or units[j].lower in self.rules.failures:
-                return True
-        return False
+        return units[i].booster != 0.0 and self._scores_soon_after(units, i)
 
     def _negator_used_as_negation(self, units: list[Unit], i: int) -> bool:
         if units[i].phrase or units[i].lower not in self.rules.negators:
             return False
+        return self._scores_soon_after(units, i)
+
+    def _scores_soon_after(self, units: list[Unit], i: int) -> bool:
+        """A scored word (or failure word) within the next two units, before any punctuation:
+        only then does a booster or negator at `i` modify something."""
         for j in range(i + 1, min(i + 3, len(units))):
             if units[j].kind == PUNCT:
                 return False
