@@ -35,7 +35,12 @@ smo inventory export --out "$ws/accounts-export.csv"
 step "smo policy: Acme's Dutch social media policy, from its answers and what smo knows"
 cp "$here/acme/policy.yaml" "$ws/policy.yaml"
 smo policy check
+smo policy publish --lang nl
 smo policy generate --lang nl --out "$ws/socialemediabeleid.html"
+smo policy ack pieter.bakker@acme-installatie.example ingrid.deboer@acme-installatie.example \
+  sanne.devries@acme-installatie.example linda.visser@acme-installatie.example
+smo policy status --summary
+smo policy remind --dept marketing    # personal reminders, written as .eml files by the demo's channel
 
 step "smo listen: offline feeds served on 127.0.0.1 by a local server the demo starts"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -6,61 +6,12 @@ STARTTLS and implicit TLS are not tested: they need a certificate the test would
 from __future__ import annotations
 
 import email
-import socket
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email import policy
-from email.message import EmailMessage
 from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
-
 from smo_cli.delivery import Message, SmtpChannel
+from tests.smtp_server import Inbox, free_port, smtp_server
 
-
-@dataclass
-class Inbox:
-    envelopes: list[Envelope] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-    def only(self) -> EmailMessage:
-        assert len(self.envelopes) == 1
-        content = self.envelopes[0].original_content
-        assert isinstance(content, bytes)
-        parsed = email.message_from_bytes(content, policy=policy.default)
-        assert isinstance(parsed, EmailMessage)
-        return parsed
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _authenticate(server: Any, session: Session, envelope: Envelope, mechanism: str,
-                  auth_data: Any) -> AuthResult:
-    ok = isinstance(auth_data, LoginPassword) and auth_data.password == b"right"
-    return AuthResult(success=ok, handled=False)  # handled=False: the server replies 535
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=_authenticate,
-                            auth_require_tls=False)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+__all__ = ["smtp_server"]   # the fixture, used by name
 
 
 def _message(**changes: Any) -> Message:
@@ -145,7 +96,7 @@ def test_refused_login_is_permanent_and_hides_the_password(
 
 
 def test_connection_refused_is_retryable() -> None:
-    result = SmtpChannel("127.0.0.1", _free_port(), "none", "smo@acme.nl", {},
+    result = SmtpChannel("127.0.0.1", free_port(), "none", "smo@acme.nl", {},
                          timeout=2).send(_message())
     assert not result.ok and not result.permanent
 

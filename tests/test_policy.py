@@ -85,6 +85,16 @@ def test_policy_shows_accounts_and_contacts_from_smo(acme: Run) -> None:
     assert re.search(r"^## ", document, re.MULTILINE)
 
 
+def test_an_unpublished_policy_says_it_is_a_draft_not_adopted(acme: Run) -> None:
+    draft = acme("policy", "generate", "--lang", "nl").stdout
+    assert "Concept van" in draft and "vastgesteld op" not in draft
+    assert acme("policy", "publish", "--lang", "nl").exit_code == 0
+    adopted = acme("policy", "generate", "--lang", "nl").stdout
+    assert "Versie 1 — vastgesteld op" in adopted and "Concept" not in adopted
+    english = acme("policy", "generate", "--lang", "en").stdout
+    assert "Draft of" in english and "adopted on" not in english
+
+
 def test_html_policy_is_standalone_and_escapes_answers(acme: Run, workspace: Path,
                                                        tmp_path: Path) -> None:
     answers = yaml.safe_load((workspace / "policy.yaml").read_text())

@@ -90,10 +90,11 @@ def digests_due(session: Session, settings: Settings, now: datetime) -> bool:
 
 
 def deliver(engine: Engine, workspace: Workspace, env: Mapping[str, str], *,
-            digests: bool = True, dry_run: bool = False,
-            now: datetime | None = None) -> DeliveryReport:
+            digests: bool = True, dry_run: bool = False, now: datetime | None = None,
+            only: Sequence[int] | None = None) -> DeliveryReport:
     """Send what is due: immediate messages one by one, digests grouped per recipient
-    (when asked, or daily from `delivery.digest_at`)."""
+    (when asked, or daily from `delivery.digest_at`). `only` limits a send to those messages
+    (a command that just queued them, such as `policy remind`)."""
     from smo_cli.delivery import build_channel
 
     now = now or utcnow()
@@ -106,6 +107,9 @@ def deliver(engine: Engine, workspace: Workspace, env: Mapping[str, str], *,
         due = list(session.exec(select(OutboxMessage).where(
             col(OutboxMessage.state) == "pending",
             col(OutboxMessage.next_attempt_at) <= now).order_by(col(OutboxMessage.id))).all())
+        if only is not None:
+            wanted = set(only)
+            due = [row for row in due if row.id in wanted]
         batches = _batches(due, digests)
         messages = [(ids, _message(session, workspace, batch)) for ids, batch in batches]
     channels: dict[str, Any] = {}
@@ -174,12 +178,15 @@ def _message(session: Session, workspace: Workspace, rows: list[OutboxMessage]) 
     from smo_cli.render.documents import render
 
     first = rows[0]
-    if first.delivery == "alert" and first.payload:
-        # Alerts carry their own text, written when the spike was found.
+    if first.payload and "text" in first.payload:
+        # Alerts and reminders carry their own text, written when they were queued.
+        html = first.payload.get("html")
         return first.channel, Message(key=first.key, recipients=tuple(first.recipients),
                                       subject=str(first.payload["subject"]),
-                                      text=str(first.payload["text"]), html=None,
-                                      data=dict(first.payload))
+                                      text=str(first.payload["text"]),
+                                      html=str(html) if html else None,
+                                      data={k: v for k, v in first.payload.items()
+                                            if k != "html"})
     settings = workspace.settings
     lang = settings.delivery.language or settings.language
     zone = ZoneInfo(settings.business_hours.timezone)

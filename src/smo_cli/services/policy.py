@@ -9,6 +9,7 @@ import re
 from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session, col, select
@@ -53,6 +54,7 @@ class PolicyFile(BaseModel):
     privacy_and_copyright: str | None = None
     monitoring: str | None = None
     training: str | None = None
+    acknowledgement: str | None = None
     consequences: str | None = None
     review_date: date | None = None
     contacts: list[Contact] = Field(default_factory=list)
@@ -64,7 +66,7 @@ def policy_path(workspace: Workspace) -> Path:
 
 def init_policy(workspace: Workspace, *, lang: str | None, force: bool = False) -> Path:
     """Write a commented policy.yaml with draft answers for the officer to complete."""
-    lang = _lang(workspace, lang)
+    lang = policy_language(workspace, lang)
     path = policy_path(workspace)
     if path.exists() and not force:
         raise AlreadyExists(f"{path} already exists", hint="edit it, or use --force")
@@ -135,8 +137,16 @@ def _texts(key: str, value: Any) -> list[tuple[str, str]]:
 def generate_policy(session: Session, workspace: Workspace, *, lang: str | None = None,
                     fmt: str = "md", version: str | None = None,
                     today: date | None = None) -> str:
-    lang = _lang(workspace, lang)
+    """The policy as Markdown or HTML. Without an explicit version it is the published version
+    when the answers have not changed since (with that version's number and date), else a
+    concept of today."""
+    lang = policy_language(workspace, lang)
     policy = load_policy(workspace)
+    if version is None:
+        published = _published_unchanged(session, workspace, policy, lang)
+        if published is not None:
+            zone = ZoneInfo(workspace.settings.business_hours.timezone)
+            version, today = str(published.number), published.published_at.astimezone(zone).date()
     context = _context(session, workspace, policy, lang, version or "concept",
                        today or date.today())
     markdown = render(f"policy/{lang}/policy.md.j2", context,
@@ -150,7 +160,30 @@ def generate_policy(session: Session, workspace: Workspace, *, lang: str | None 
                             workspace_templates=workspace.templates_dir)
 
 
-def _lang(workspace: Workspace, lang: str | None) -> str:
+def _content_hash(session: Session, workspace: Workspace, policy: PolicyFile, lang: str) -> str:
+    """The hash covers what the policy says, not its version number or date, so unchanged
+    answers are recognised as the same policy."""
+    neutral = render(f"policy/{lang}/policy.md.j2",
+                     _context(session, workspace, policy, lang, "-", date(2000, 1, 1)),
+                     workspace_templates=workspace.templates_dir)
+    return hashlib.sha256(neutral.encode("utf-8")).hexdigest()
+
+
+def _latest(session: Session, lang: str) -> PolicyVersion | None:
+    return session.exec(select(PolicyVersion).where(col(PolicyVersion.lang) == lang)
+                        .order_by(col(PolicyVersion.number).desc())).first()
+
+
+def _published_unchanged(session: Session, workspace: Workspace, policy: PolicyFile,
+                         lang: str) -> PolicyVersion | None:
+    latest = _latest(session, lang)
+    if latest is None or latest.content_hash != _content_hash(session, workspace, policy, lang):
+        return None
+    return latest
+
+
+def policy_language(workspace: Workspace, lang: str | None) -> str:
+    """The language asked for, else the workspace's; only nl and en have templates."""
     chosen = (lang or workspace.settings.language).lower()
     if chosen not in LANGUAGES:
         raise InvalidData(f"unknown language {chosen!r}", hint="use nl or en")
@@ -194,19 +227,15 @@ def _context(session: Session, workspace: Workspace, policy: PolicyFile, lang: s
 def publish_policy(session: Session, workspace: Workspace, *, lang: str | None = None,
                    today: date | None = None) -> PolicyVersion:
     """Store the next version of the policy, word for word, with its content hash."""
-    lang = _lang(workspace, lang)
+    lang = policy_language(workspace, lang)
     problems = check_policy(session, workspace)
     if problems:
         raise InvalidData(f"{len(problems)} problems in {POLICY_FILE}: {problems[0]}",
                           hint="run `smo policy check` and fix them first")
-    latest = session.exec(select(PolicyVersion).where(col(PolicyVersion.lang) == lang)
-                          .order_by(col(PolicyVersion.number).desc())).first()
+    latest = _latest(session, lang)
     number = (latest.number if latest else 0) + 1
     content = generate_policy(session, workspace, lang=lang, version=str(number), today=today)
-    # The hash covers what the policy says, not its version number or date, so publishing
-    # unchanged answers is recognised as nothing new.
-    neutral = generate_policy(session, workspace, lang=lang, version="-", today=date(2000, 1, 1))
-    digest = hashlib.sha256(neutral.encode("utf-8")).hexdigest()
+    digest = _content_hash(session, workspace, load_policy(workspace), lang)
     if latest is not None and latest.content_hash == digest:
         raise Conflict(f"nothing changed since version {latest.number}",
                        hint="edit policy.yaml (or the inventory) first")

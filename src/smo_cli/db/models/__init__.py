@@ -14,7 +14,7 @@ from sqlalchemy import Table
 from sqlmodel import SQLModel
 
 if TYPE_CHECKING:
-    from smo_cli.db.models.documents import PolicyVersion
+    from smo_cli.db.models.documents import PolicyAck, PolicyVersion
     from smo_cli.db.models.inventory import (
         Account,
         AccountKind,
@@ -42,7 +42,7 @@ _HOME = {
                      "Source", "Tombstone"), "listening"),
     "Person": "org",
     **dict.fromkeys(("Assignment", "AssignmentEvent", "OutboxMessage"), "routing"),
-    "PolicyVersion": "documents",
+    **dict.fromkeys(("PolicyAck", "PolicyVersion"), "documents"),
 }
 
 __all__ = [
@@ -58,6 +58,7 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "Platform",
+    "PolicyAck",
     "PolicyVersion",
     "PresenceTarget",
     "Requirement",
