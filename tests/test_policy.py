@@ -72,6 +72,7 @@ def test_generated_policy_matches_golden_file(acme: Run, workspace: Path, lang: 
                                        today=date(2026, 11, 27))
     finally:
         engine.dispose()
+    assert isinstance(document, str)
     golden = GOLDEN / f"policy.{lang}.md"
     if os.environ.get("SMO_UPDATE_GOLDEN"):
         golden.write_text(document, encoding="utf-8")
@@ -132,3 +133,17 @@ def test_publish_refuses_a_policy_with_problems(acme: Run, workspace: Path) -> N
     result = acme("policy", "publish")
     assert result.exit_code == 5
     assert "training: no answer yet" in result.stderr
+
+
+def test_policy_as_pdf(acme: Run, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    out = tmp_path / "beleid.pdf"
+    result = acme("policy", "generate", "--lang", "nl", "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    reader = PdfReader(out)
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "Socialemediabeleid" in text and "Sanne de Vries" in text
+    assert reader.metadata is not None and "Acme" in str(reader.metadata.title)
+    refused = acme("policy", "generate", "--format", "pdf")
+    assert refused.exit_code == 2 and "a PDF needs a file" in refused.stderr

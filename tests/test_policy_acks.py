@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,13 @@ def _publish_again(run: Run, workspace: Path) -> None:
     (workspace / "policy.yaml").write_text(yaml.safe_dump(answers, allow_unicode=True))
     result = run("policy", "publish", "--lang", "nl")
     assert result.exit_code == 0 and "version 2" in result.stdout, result.stderr
+
+
+def _body(mail: EmailMessage, kind: str) -> str:
+    part = mail.get_body((kind,))
+    assert part is not None, f"no {kind} part"
+    content: str = part.get_content()
+    return content
 
 
 def _backdate(workspace: Path, number: int, day: str) -> None:
@@ -193,11 +201,11 @@ def test_remind_mails_who_has_not_acknowledged_the_current_version(
     assert set(mails) == set(MARKETING[1:])
     mail = mails[MARKETING[1]]
     assert mail["Subject"] == "Herinnering: lees en bevestig het socialemediabeleid (versie 2)"
-    text = mail.get_body(("plain",)).get_content()
+    text = _body(mail, "plain")
     assert text.startswith("Beste Daan,")
     assert "Je bevestigde op" in text and "versie 1" in text       # only an older version
     assert 'klik op "Gelezen"' in text                              # how, from policy.yaml
-    html = mail.get_body(("html",)).get_content()
+    html = _body(mail, "html")
     assert "<strong>versie 2</strong>" in html
 
     again = published("policy", "remind", "--dept", "marketing")
@@ -209,7 +217,7 @@ def test_remind_mails_who_has_not_acknowledged_the_current_version(
     assert len(reminded) == 40 - 1 - 2          # current: 1; reminded today: 2
     assert HR[1] in reminded and HR[0] in reminded   # HR[0] acknowledged only version 1
     never = next(m for m in inbox.messages() if m["To"] == HR[1])
-    assert "We hebben nog niet van je gehoord" in never.get_body(("plain",)).get_content()
+    assert "We hebben nog niet van je gehoord" in _body(never, "plain")
 
 
 def test_remind_escapes_names_in_html(published: Run, workspace: Path,
@@ -222,7 +230,7 @@ def test_remind_escapes_names_in_html(published: Run, workspace: Path,
     result = published("policy", "remind", "--dept", "hr")
     assert result.exit_code == 0, result.stderr
     mail = next(m for m in inbox.messages() if m["To"] == "eve@acme-installatie.example")
-    assert "&lt;b&gt;Eve&lt;/b&gt;" in mail.get_body(("html",)).get_content()
+    assert "&lt;b&gt;Eve&lt;/b&gt;" in _body(mail, "html")
 
 
 def test_remind_without_a_channel_is_a_clear_error(published: Run, workspace: Path) -> None:
@@ -244,7 +252,7 @@ def test_remind_in_english(published: Run, workspace: Path,
     assert len(mails) == 2
     assert mails[0]["Subject"] == ("Reminder: please read and confirm the social media policy "
                                    "(version 1)")
-    assert mails[0].get_body(("plain",)).get_content().startswith("Dear ")
+    assert _body(mails[0], "plain").startswith("Dear ")
 
 
 def test_ack_is_kept_when_the_person_leaves_and_returns(published: Run) -> None:

@@ -59,21 +59,20 @@ def check_policy(ctx: typer.Context) -> None:
 def generate_policy(
     ctx: typer.Context,
     lang: LangOpt = None,
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help="md or html (default: from "
-                                            "--out's suffix, else md).")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="md, html or pdf (default: "
+                                            "from --out's suffix, else md).")] = None,
     out: OutOpt = None,
 ) -> None:
     """Render the policy with the official accounts, departments and contacts smo knows."""
-    from smo_cli.render.output import note, say, write_file
+    from smo_cli.render.output import document_format, note, say, write_file
     from smo_cli.services.policy import generate_policy as generate
 
-    if fmt is None:
-        fmt = "html" if out and out.suffix.lower() in (".html", ".htm") else "md"
+    chosen = document_format(fmt, out)
     context = get_app(ctx)
     with context.reading() as session:
-        document = generate(session, context.workspace(), lang=lang, fmt=fmt.lower())
+        document = generate(session, context.workspace(), lang=lang, fmt=chosen)
     if out is None:
-        say(document.rstrip("\n"))
+        say(str(document).rstrip("\n"))
         return
     write_file(out, document)
     note(f"Wrote {out}.")

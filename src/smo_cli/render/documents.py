@@ -82,3 +82,19 @@ def markdown_to_html(markdown: str, *, title: str, lang: str,
     body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
     return render("layout.html.j2", {"title": title, "lang": lang, "body": Markup(body)},
                   workspace_templates=workspace_templates, html=True)
+
+
+def document_as(markdown: str, fmt: str, *, title: str, lang: str,
+                workspace_templates: Path | None = None) -> str | bytes:
+    """A Markdown document in the format asked for: Markdown itself, standalone HTML, or PDF
+    (through the optional `pdf` extra)."""
+    if fmt == "md":
+        return markdown
+    if fmt == "html":
+        return markdown_to_html(markdown, title=title, lang=lang,
+                                workspace_templates=workspace_templates)
+    if fmt == "pdf":
+        from smo_cli.render.pdf import markdown_to_pdf
+
+        return markdown_to_pdf(markdown, title=title, lang=lang)
+    raise InvalidData(f"unknown format {fmt!r}", hint="md, html or pdf")

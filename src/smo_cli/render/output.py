@@ -225,6 +225,27 @@ def output_file(path: Path) -> Iterator[TextIO]:
         yield stream
 
 
-def write_file(path: Path, text: str) -> None:
-    with output_file(path) as stream:
-        stream.write(text)
+def write_file(path: Path, content: str | bytes) -> None:
+    """Write a document the user asked for with --out (text as UTF-8, or bytes such as a PDF)."""
+    if isinstance(content, str):
+        with output_file(path) as stream:
+            stream.write(content)
+        return
+    try:
+        path.write_bytes(content)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+DOCUMENT_FORMATS = ("md", "html", "pdf")
+
+
+def document_format(fmt: str | None, out: Path | None) -> str:
+    """--format, else the --out file's suffix, else Markdown. PDF goes to a file only."""
+    chosen = (fmt or {".html": "html", ".htm": "html", ".pdf": "pdf"}.get(
+        out.suffix.lower() if out else "", "md")).lower()
+    if chosen not in DOCUMENT_FORMATS:
+        raise UsageError(f"unknown format {chosen!r}", hint="use md, html or pdf")
+    if chosen == "pdf" and out is None:
+        raise UsageError("a PDF needs a file", hint="add --out FILE.pdf")
+    return chosen

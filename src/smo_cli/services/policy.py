@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from smo_cli.config import Workspace, describe_validation_error, read_yaml
 from smo_cli.db.models import Account, Person, PolicyVersion
 from smo_cli.errors import AlreadyExists, Conflict, InvalidData, NotFound
-from smo_cli.render.documents import markdown_to_html, render
+from smo_cli.render.documents import document_as, render
 
 POLICY_FILE = "policy.yaml"
 LANGUAGES = ("nl", "en")
@@ -136,8 +136,8 @@ def _texts(key: str, value: Any) -> list[tuple[str, str]]:
 
 def generate_policy(session: Session, workspace: Workspace, *, lang: str | None = None,
                     fmt: str = "md", version: str | None = None,
-                    today: date | None = None) -> str:
-    """The policy as Markdown or HTML. Without an explicit version it is the published version
+                    today: date | None = None) -> str | bytes:
+    """The policy as Markdown, HTML or PDF. Without an explicit version it is the published version
     when the answers have not changed since (with that version's number and date), else a
     concept of today."""
     lang = policy_language(workspace, lang)
@@ -151,13 +151,9 @@ def generate_policy(session: Session, workspace: Workspace, *, lang: str | None 
                        today or date.today())
     markdown = render(f"policy/{lang}/policy.md.j2", context,
                       workspace_templates=workspace.templates_dir)
-    if fmt == "md":
-        return markdown
-    if fmt != "html":
-        raise InvalidData(f"unknown format {fmt!r}", hint="md or html")
     title = f"{TITLES[lang]} — {workspace.settings.organisation.name}"
-    return markdown_to_html(markdown, title=title, lang=lang,
-                            workspace_templates=workspace.templates_dir)
+    return document_as(markdown, fmt, title=title, lang=lang,
+                       workspace_templates=workspace.templates_dir)
 
 
 def _content_hash(session: Session, workspace: Workspace, policy: PolicyFile, lang: str) -> str:
@@ -234,7 +230,8 @@ def publish_policy(session: Session, workspace: Workspace, *, lang: str | None =
                           hint="run `smo policy check` and fix them first")
     latest = _latest(session, lang)
     number = (latest.number if latest else 0) + 1
-    content = generate_policy(session, workspace, lang=lang, version=str(number), today=today)
+    content = str(generate_policy(session, workspace, lang=lang, version=str(number),
+                                  today=today))
     digest = _content_hash(session, workspace, load_policy(workspace), lang)
     if latest is not None and latest.content_hash == digest:
         raise Conflict(f"nothing changed since version {latest.number}",
