@@ -8,7 +8,7 @@ from __future__ import annotations
 import email
 from typing import Any
 
-from smo_cli.delivery import Message, SmtpChannel
+from smo_cli.delivery import Attachment, Message, SmtpChannel
 from tests.smtp_server import Inbox, free_port, smtp_server
 
 __all__ = ["smtp_server"]   # the fixture, used by name
@@ -104,3 +104,20 @@ def test_connection_refused_is_retryable() -> None:
 def test_no_recipients_is_permanent() -> None:
     result = SmtpChannel("127.0.0.1", 1, "none", "smo@acme.nl", {}).send(_message(recipients=()))
     assert not result.ok and result.permanent
+
+
+def test_attachment_arrives_with_its_type_and_name(smtp_server: tuple[Inbox, int]) -> None:
+    inbox, port = smtp_server
+    calendar = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\n"
+                "SUMMARY:Training sociale media – één dag\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    message = _message(attachments=(Attachment(
+        "uitnodiging.ics", "text/calendar; method=REQUEST", calendar.encode("utf-8")),))
+    assert SmtpChannel("127.0.0.1", port, "none", "smo@acme.nl", {}).send(message).ok
+    received = inbox.only()
+    assert received.get_body(("plain",)) is not None
+    [part] = list(received.iter_attachments())
+    assert part.get_content_type() == "text/calendar"
+    assert part.get_param("method") == "REQUEST"
+    assert part.get_filename() == "uitnodiging.ics"
+    payload = part.get_payload(decode=True)
+    assert isinstance(payload, bytes) and payload.decode("utf-8") == calendar

@@ -15,6 +15,15 @@ _UNSAFE_KEY = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with an e-mail, such as a training invitation's calendar entry."""
+
+    filename: str
+    content_type: str                 # e.g. "text/calendar; method=REQUEST"
+    content: bytes
+
+
+@dataclass(frozen=True)
 class Message:
     """One outbox message, already decided and rendered."""
 
@@ -24,6 +33,7 @@ class Message:
     text: str                         # plain-text body
     html: str | None                  # HTML body, rendered and escaped by the caller, or None
     data: Mapping[str, Any] = field(default_factory=dict)  # structured fields for webhooks
+    attachments: tuple[Attachment, ...] = ()  # e-mail channels attach them; webhooks skip them
 
 
 @dataclass(frozen=True)

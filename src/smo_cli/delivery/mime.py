@@ -39,4 +39,10 @@ def build_email(message: Message, sender: str) -> EmailMessage:
     email.set_content(message.text, charset="utf-8")
     if message.html is not None:
         email.add_alternative(message.html, subtype="html", charset="utf-8")
+    for attachment in message.attachments:
+        maintype, _, rest = attachment.content_type.partition("/")
+        subtype, *parameters = (part.strip() for part in rest.split(";"))
+        params = dict(p.split("=", 1) for p in parameters if "=" in p)
+        email.add_attachment(attachment.content, maintype=maintype, subtype=subtype,
+                             filename=clean_header(attachment.filename), params=params)
     return email

@@ -179,14 +179,20 @@ def _message(session: Session, workspace: Workspace, rows: list[OutboxMessage]) 
 
     first = rows[0]
     if first.payload and "text" in first.payload:
-        # Alerts and reminders carry their own text, written when they were queued.
+        # Alerts, reminders and invitations carry their own text, written when queued.
+        from smo_cli.delivery import Attachment
+
         html = first.payload.get("html")
+        attachments = tuple(Attachment(str(a["filename"]), str(a["content_type"]),
+                                       str(a["text"]).encode("utf-8"))
+                            for a in first.payload.get("attachments") or ())
         return first.channel, Message(key=first.key, recipients=tuple(first.recipients),
                                       subject=str(first.payload["subject"]),
                                       text=str(first.payload["text"]),
                                       html=str(html) if html else None,
                                       data={k: v for k, v in first.payload.items()
-                                            if k != "html"})
+                                            if k not in ("html", "attachments")},
+                                      attachments=attachments)
     settings = workspace.settings
     lang = settings.delivery.language or settings.language
     zone = ZoneInfo(settings.business_hours.timezone)
