@@ -33,6 +33,15 @@ if TYPE_CHECKING:
         Tombstone,
     )
     from smo_cli.db.models.org import Person
+    from smo_cli.db.models.programme import (
+        AwarenessCampaign,
+        CampaignDelivery,
+        Survey,
+        SurveyResponse,
+        TrainingCompletion,
+        TrainingInvite,
+        TrainingSession,
+    )
     from smo_cli.db.models.routing import Assignment, AssignmentEvent, OutboxMessage
 
 _HOME = {
@@ -43,6 +52,8 @@ _HOME = {
     "Person": "org",
     **dict.fromkeys(("Assignment", "AssignmentEvent", "OutboxMessage"), "routing"),
     **dict.fromkeys(("PolicyAck", "PolicyVersion"), "documents"),
+    **dict.fromkeys(("AwarenessCampaign", "CampaignDelivery", "Survey", "SurveyResponse",
+                     "TrainingCompletion", "TrainingInvite", "TrainingSession"), "programme"),
 }
 
 __all__ = [
@@ -51,6 +62,8 @@ __all__ = [
     "AccountSnapshot",
     "Assignment",
     "AssignmentEvent",
+    "AwarenessCampaign",
+    "CampaignDelivery",
     "ListenRun",
     "ListenRunSource",
     "Mention",
@@ -64,7 +77,12 @@ __all__ = [
     "Requirement",
     "SavedQuery",
     "Source",
+    "Survey",
+    "SurveyResponse",
     "Tombstone",
+    "TrainingCompletion",
+    "TrainingInvite",
+    "TrainingSession",
     "load_all",
     "table_of",
 ]
