@@ -70,4 +70,10 @@ smo outbox send --digests     # the demo's channel writes e-mails as .eml files
 smo outbox list
 ls "$ws/outbox"
 
+step "smo strategy: Acme's strategy for the CEO, with where Acme stands today"
+cp "$here/acme/strategy.yaml" "$ws/strategy.yaml"
+smo strategy check
+smo strategy generate --lang nl --out "$ws/socialemediastrategie.html"
+smo strategy generate --lang en --format md --out "$ws/strategy-en.md"
+
 printf '\nDone. Open %s in a browser; the workspace is %s.\n' "$ws/audit-nl.html" "$ws"

@@ -39,6 +39,7 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "inbox": ("smo_cli.cli.inbox", "The inbox: who answers which mention, by when."),
     "outbox": ("smo_cli.cli.outbox", "Messages to departments and people: send, list, retry."),
     "policy": ("smo_cli.cli.policy", "The social media policy (job 4): init, check, generate."),
+    "strategy": ("smo_cli.cli.strategy", "Social media strategy (job 2): init, check, generate."),
 }
 
 
