@@ -24,6 +24,8 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 def acme(run: Run, workspace: Path) -> Run:
     run("org", "people", "import", str(EXAMPLES / "employees.csv"))
     run("inventory", "import", str(EXAMPLES / "accounts.csv"))
+    run("queries", "import", str(EXAMPLES / "queries.yaml"))
+    (workspace / "rules.yaml").write_text((EXAMPLES / "rules.yaml").read_text())
     (workspace / "policy.yaml").write_text((EXAMPLES / "policy.yaml").read_text())
     return run
 

@@ -8,6 +8,7 @@ import hashlib
 import re
 from datetime import date
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -217,7 +218,23 @@ def _context(session: Session, workspace: Workspace, policy: PolicyFile, lang: s
         "crisis_contacts": [display(t) for t in policy.crisis_contacts],
         "contacts": [{"role": c.role, "name": people.get(c.person.lower(), c.person),
                       "email": c.person} for c in policy.contacts],
+        "escalation": _escalation(session, workspace, display),
     }
+
+
+def _escalation(session: Session, workspace: Workspace,
+                display: Callable[[str], str]) -> dict[str, Any]:
+    """Who smo warns at once, from the routing rules (crisis or critical rules) and from the
+    spike alerts' contacts in smo.yaml, so the policy says what really happens."""
+    from smo_cli.services.rules import parse_rules
+
+    book = parse_rules(workspace, session)
+    rules = [{"id": rule.id, "to": display(rule.then.assign), "hours": rule.then.sla_hours,
+              "immediate": rule.then.delivery == "immediate"}
+             for rule in book.rules
+             if rule.then.type == "crisis" or rule.then.priority == "critical"]
+    return {"rules": rules,
+            "spikes": [display(c) for c in workspace.settings.escalation.contacts]}
 
 
 def publish_policy(session: Session, workspace: Workspace, *, lang: str | None = None,
