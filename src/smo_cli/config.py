@@ -29,11 +29,13 @@ DEPARTMENT_KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
 HTTP_URL_PATTERN = r"^https?://[^\s/]+"
+ENV_NAME_PATTERN = r"^[A-Z][A-Z0-9_]*$"
 PATTERN_DESCRIPTIONS = {
     DEPARTMENT_KEY_PATTERN: "a key of lower-case letters, digits, - or _, e.g. sales",
     EMAIL_PATTERN: "an e-mail address, e.g. sales@acme.nl",
     COUNTRY_PATTERN: "a two-letter country code in capitals, e.g. NL",
     HTTP_URL_PATTERN: "an http(s) address, e.g. https://public.api.bsky.app",
+    ENV_NAME_PATTERN: "an environment variable name in capitals, e.g. SMO_MASTODON_TOKEN",
 }
 
 Language = Literal["nl", "en"]
@@ -148,6 +150,50 @@ class EscalationSettings(_Strict):
     contacts: list[str] = Field(default_factory=lambda: ["officer"])   # dept:<key>, e-mail
 
 
+class EngageAccount(_Strict):
+    """A posting account of the officer or the company. The secret is read from an environment
+    variable (or its `_FILE` twin) named here, never from smo.yaml."""
+
+    name: str = Field(pattern=DEPARTMENT_KEY_PATTERN, max_length=40)
+    platform: Literal["mastodon", "bluesky"]
+    owner: Literal["company", "officer"] = "company"
+    instance: str | None = Field(default=None, pattern=HTTP_URL_PATTERN)   # Mastodon
+    handle: str | None = None                                             # Bluesky
+    service: str = Field(default="https://bsky.social", pattern=HTTP_URL_PATTERN)
+    secret_env: str | None = Field(default=None, pattern=ENV_NAME_PATTERN)
+
+    @model_validator(mode="after")
+    def _platform_fields(self) -> EngageAccount:
+        if self.platform == "mastodon" and not self.instance:
+            raise ValueError(f"account {self.name}: a Mastodon account needs `instance`")
+        if self.platform == "bluesky" and not self.handle:
+            raise ValueError(f"account {self.name}: a Bluesky account needs `handle`")
+        return self
+
+    @property
+    def secret_name(self) -> str:
+        """The variable holding the access token (Mastodon) or app password (Bluesky)."""
+        default = ("SMO_MASTODON_TOKEN" if self.platform == "mastodon"
+                   else "SMO_BLUESKY_APP_PASSWORD")
+        return self.secret_env or default
+
+
+class EngageSettings(_Strict):
+    accounts: list[EngageAccount] = Field(default_factory=list)
+
+    @field_validator("accounts")
+    @classmethod
+    def _unique_names(cls, accounts: list[EngageAccount]) -> list[EngageAccount]:
+        names = [a.name for a in accounts]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"account name {twice[0]!r} is used twice")
+        return accounts
+
+    def account(self, name: str) -> EngageAccount | None:
+        return next((a for a in self.accounts if a.name == name), None)
+
+
 class Settings(_Strict):
     """The whole of `smo.yaml`."""
 
@@ -160,6 +206,7 @@ class Settings(_Strict):
     channels: list[Channel] = Field(default_factory=list)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     escalation: EscalationSettings = Field(default_factory=EscalationSettings)
+    engage: EngageSettings = Field(default_factory=EngageSettings)
     database_url: str | None = None
 
     @field_validator("departments")

@@ -15,6 +15,13 @@ from sqlmodel import SQLModel
 
 if TYPE_CHECKING:
     from smo_cli.db.models.documents import PolicyAck, PolicyVersion
+    from smo_cli.db.models.engage import (
+        LearningGoal,
+        Post,
+        PostDelivery,
+        PostStats,
+        PracticeEntry,
+    )
     from smo_cli.db.models.inventory import (
         Account,
         AccountKind,
@@ -52,6 +59,8 @@ _HOME = {
     "Person": "org",
     **dict.fromkeys(("Assignment", "AssignmentEvent", "OutboxMessage"), "routing"),
     **dict.fromkeys(("PolicyAck", "PolicyVersion"), "documents"),
+    **dict.fromkeys(("LearningGoal", "Post", "PostDelivery", "PostStats", "PracticeEntry"),
+                    "engage"),
     **dict.fromkeys(("AwarenessCampaign", "CampaignDelivery", "Survey", "SurveyResponse",
                      "TrainingCompletion", "TrainingInvite", "TrainingSession"), "programme"),
 }
@@ -64,6 +73,7 @@ __all__ = [
     "AssignmentEvent",
     "AwarenessCampaign",
     "CampaignDelivery",
+    "LearningGoal",
     "ListenRun",
     "ListenRunSource",
     "Mention",
@@ -73,6 +83,10 @@ __all__ = [
     "Platform",
     "PolicyAck",
     "PolicyVersion",
+    "Post",
+    "PostDelivery",
+    "PostStats",
+    "PracticeEntry",
     "PresenceTarget",
     "Requirement",
     "SavedQuery",
