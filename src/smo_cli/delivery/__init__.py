@@ -8,5 +8,5 @@ from smo_cli.delivery.file import FileChannel
 from smo_cli.delivery.smtp import SmtpChannel
 from smo_cli.delivery.webhook import WebhookChannel
 
-__all__ = ["KINDS", "Attachment", "Channel", "DeliveryResult", "FileChannel", "Message", "SmtpChannel",
-           "WebhookChannel", "build_channel"]
+__all__ = ["KINDS", "Attachment", "Channel", "DeliveryResult", "FileChannel", "Message",
+           "SmtpChannel", "WebhookChannel", "build_channel"]
