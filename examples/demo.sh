@@ -42,6 +42,21 @@ smo policy ack pieter.bakker@acme-installatie.example ingrid.deboer@acme-install
 smo policy status --summary
 smo policy remind --dept marketing    # personal reminders, written as .eml files by the demo's channel
 
+step "smo training: Acme's courses, a session for sales with calendar invitations, attendance, coverage"
+cp "$here/acme/training.yaml" "$ws/training.yaml"
+smo training course check
+next_week=$(python3 -c 'import datetime; print(datetime.date.today() + datetime.timedelta(days=7))')
+last_week=$(python3 -c 'import datetime; print(datetime.date.today() - datetime.timedelta(days=7))')
+smo training session add basis --at "$next_week 09:00" --location "Kantine, Arnhem" \
+  --trainer sanne.devries@acme-installatie.example --capacity 30
+smo training invite 1 --dept sales --ics-out "$ws/uitnodigingen"   # .eml files with training.ics
+smo training session add basis --at "$last_week 13:30" --location "Kantine, Arnhem"
+smo training attend 2 jan.jansen@acme-installatie.example fatima.bouzid@acme-installatie.example \
+  kees.vandijk@acme-installatie.example
+smo training status --dept sales
+smo training needs --dept marketing
+smo training material basis --lang nl --out "$ws/training-basis.html"
+
 step "smo listen: offline feeds served on 127.0.0.1 by a local server the demo starts"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 python3 -m http.server "$port" --bind 127.0.0.1 --directory "$here/acme/feeds" >/dev/null 2>&1 &

@@ -40,6 +40,7 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "outbox": ("smo_cli.cli.outbox", "Messages to departments and people: send, list, retry."),
     "policy": ("smo_cli.cli.policy", "The social media policy (job 4): init, check, generate."),
     "strategy": ("smo_cli.cli.strategy", "Social media strategy (job 2): init, check, generate."),
+    "training": ("smo_cli.cli.training", "Training (job 5): courses, sessions, invites, coverage."),
 }
 
 
