@@ -85,6 +85,12 @@ smo outbox send --digests     # the demo's channel writes e-mails as .eml files
 smo outbox list
 ls "$ws/outbox"
 
+step "smo me: the officer's own practice log"
+smo me log "Answered a customer question with a 30-second video on Mastodon" --tag video \
+  --tag mastodon --outcome "Three times the usual replies"
+smo me goals add "Learn Bluesky custom feeds" --by "$next_week"
+smo me goals list
+
 step "smo strategy: Acme's strategy for the CEO, with where Acme stands today"
 cp "$here/acme/strategy.yaml" "$ws/strategy.yaml"
 smo strategy check
