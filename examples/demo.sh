@@ -57,6 +57,17 @@ smo training status --dept sales
 smo training needs --dept marketing
 smo training material basis --lang nl --out "$ws/training-basis.html"
 
+step "smo awareness: a kick-off to every employee, the baseline survey, and the reach per department"
+smo awareness campaign new kickoff-2026 --kind kickoff --lang nl
+smo awareness send kickoff-2026 --dept hr --dry-run
+smo awareness send kickoff-2026 -f csv | head -n 4   # 40 personal e-mails, written as .eml files
+smo awareness send kickoff-2026                      # again: nobody receives it twice
+smo awareness campaign new beleid-v1 --kind policy-launch
+smo awareness survey new "$here/acme/survey.yaml"
+smo awareness survey import nulmeting-2026 "$here/acme/survey-responses.csv"
+smo awareness survey results nulmeting-2026
+smo awareness status
+
 step "smo listen: offline feeds served on 127.0.0.1 by a local server the demo starts"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 python3 -m http.server "$port" --bind 127.0.0.1 --directory "$here/acme/feeds" >/dev/null 2>&1 &

@@ -102,3 +102,13 @@ def test_text_templates_render(lang: str) -> None:
     digest = render(f"{lang}/digest.txt.j2", {"items": [{"item": ITEM, "mention": good}],
                                               "org": "Acme", "recipient": "a@acme.nl"})
     assert "#7" in digest
+
+
+def test_a_long_subject_reads_back_exactly(tmp_path: Path) -> None:
+    subject = ("Herinnering: lees en bevestig het socialemediabeleid van Acme Installatietechniek "
+               "(versie 2)")
+    channel = FileChannel(tmp_path / "outbox")
+    assert channel.send(_message(subject=subject)).ok
+    parsed = email.message_from_bytes((tmp_path / "outbox" / "outbox-1.eml").read_bytes(),
+                                      policy=policy.default)
+    assert parsed["Subject"] == subject

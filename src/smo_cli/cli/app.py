@@ -41,6 +41,7 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "policy": ("smo_cli.cli.policy", "The social media policy (job 4): init, check, generate."),
     "strategy": ("smo_cli.cli.strategy", "Social media strategy (job 2): init, check, generate."),
     "training": ("smo_cli.cli.training", "Training (job 5): courses, sessions, invites, coverage."),
+    "awareness": ("smo_cli.cli.awareness", "Awareness (job 1): campaigns, surveys, reach."),
     "me": ("smo_cli.cli.me", "Staying active yourself (job 10): practice log, goals, stats."),
 }
 

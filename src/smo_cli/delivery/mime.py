@@ -15,6 +15,7 @@ from smo_cli.delivery.base import Message, safe_key
 
 _CRLF = re.compile(r"[\r\n]+")
 MESSAGE_ID_DOMAIN = "smo"
+_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
 def clean_header(value: str) -> str:
@@ -28,7 +29,9 @@ def message_id(key: str) -> str:
 
 def build_email(message: Message, sender: str) -> EmailMessage:
     """multipart/alternative (text + HTML) or text/plain with a stable Message-ID."""
-    email = EmailMessage(policy=policy.SMTP)
+    # Headers fold only past 998 characters: Python folds a long Subject onto a continuation
+    # line of its own, which its parser (and some clients) then read with a leading space.
+    email = EmailMessage(policy=_POLICY)
     email["From"] = clean_header(sender)
     if message.recipients:
         email["To"] = ", ".join(clean_header(r) for r in message.recipients)
