@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         PresenceTarget,
         Requirement,
     )
+    from smo_cli.db.models.kpi import CostEntry, KpiRecord, ValueEntry
     from smo_cli.db.models.listening import (
         ListenRun,
         ListenRunSource,
@@ -57,6 +58,7 @@ _HOME = {
     **dict.fromkeys(("ListenRun", "ListenRunSource", "Mention", "MentionQuery", "SavedQuery",
                      "Source", "Tombstone"), "listening"),
     "Person": "org",
+    **dict.fromkeys(("CostEntry", "KpiRecord", "ValueEntry"), "kpi"),
     **dict.fromkeys(("Assignment", "AssignmentEvent", "OutboxMessage"), "routing"),
     **dict.fromkeys(("PolicyAck", "PolicyVersion"), "documents"),
     **dict.fromkeys(("LearningGoal", "Post", "PostDelivery", "PostStats", "PracticeEntry"),
@@ -73,6 +75,8 @@ __all__ = [
     "AssignmentEvent",
     "AwarenessCampaign",
     "CampaignDelivery",
+    "CostEntry",
+    "KpiRecord",
     "LearningGoal",
     "ListenRun",
     "ListenRunSource",
@@ -97,6 +101,7 @@ __all__ = [
     "TrainingCompletion",
     "TrainingInvite",
     "TrainingSession",
+    "ValueEntry",
     "load_all",
     "table_of",
 ]
