@@ -12,7 +12,9 @@ and the ingest rate from parsed items to stored mentions.
    transaction: normalised, keyed, classified (language, sentiment), matched and stored. Baseline,
    measured in the same run: a plain `sqlite3` `executemany` INSERT of the very rows smo stored
    (every mention column) into a fresh table of a fresh file database. Target: smo's rate >= 25 %
-   of the baseline's.
+   of the baseline's. Two notes say where the time goes: the floor (the same items only
+   normalised into row tuples: no language, sentiment, matching or database) and the time per
+   item of each stage, from a second pass over the same items.
 
 The feed server runs in a background thread on an asyncio loop, on loopback addresses only: one
 listening socket per feed host, 127.0.0.1 to 127.0.0.200 (Linux routes all of 127.0.0.0/8 to
@@ -46,7 +48,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -466,6 +468,79 @@ def _expect(summary: RunSummary, outcome: str, *, new: int) -> None:
         raise AssertionError(f"the run stored {summary.new} new mentions, expected {new}")
 
 
+# --- where the ingest time goes -------------------------------------------------------------------
+
+STAGES = ("normalise", "language", "sentiment", "match", "store")
+Verdict = tuple[str | None, float | None]
+
+
+def normalise_rows(items: Sequence[Item]) -> tuple[dict[str, Item], list[tuple[Any, ...]]]:
+    """What store_items does to the items besides language, sentiment, matching and the
+    database, with the functions it calls (its private `_row` too): normalised (tracking
+    parameters stripped), keyed, deduplicated, made into rows. Timed alone it is the floor of
+    the ingest in pure Python."""
+    by_key: dict[str, Item] = {}
+    for item in items:
+        item = mentions.normalise(item)
+        by_key.setdefault(mentions.dedup_key(item, source_name="bench", kind="rss"), item)
+    rows = [tuple(mentions._row(item, key, None, "bench", (None, None), NOW).values())
+            for key, item in by_key.items()]
+    return by_key, rows
+
+
+@dataclass
+class Answers:
+    """Language, sentiment and matches of every item, to replay them to store_items."""
+
+    languages: dict[tuple[str, str | None], str | None]
+    verdicts: dict[tuple[str, str | None], Verdict]
+    matches: dict[Item, list[str]]
+
+    def language(self, text: str, declared: str | None) -> str | None:
+        return self.languages[text, declared]
+
+    def sentiment(self, text: str, lang: str | None) -> Verdict:
+        return self.verdicts[text, lang]
+
+    def match(self, item: Item, _source_name: str) -> list[str]:
+        return self.matches[item]
+
+
+def time_stages(engine: Engine, items: Sequence[Item], match: mentions.Matcher,
+                normalise_s: float) -> dict[str, float]:
+    """Seconds spent per stage over `items`, item by item in store_items' order, a clock read
+    between the stages. The store stage is store_items into an empty database with the other
+    stages' answers replayed from memory, less `normalise_s` (the floor): look-ups, INSERTs
+    and query links."""
+    clock = time.perf_counter
+    by_key, _rows = normalise_rows(items)
+    spent = dict.fromkeys(STAGES, 0.0)
+    spent["normalise"] = normalise_s
+    answers = Answers({}, {}, {})
+    for item in by_key.values():
+        text, declared = " ".join(filter(None, (item.title, item.text))), item.lang
+        t0 = clock()
+        lang = CLASSIFIER.language(text, declared)
+        t1 = clock()
+        item = replace(item, lang=lang) if lang != item.lang else item
+        names = match(item, "bench")
+        t2 = clock()
+        verdict = CLASSIFIER.sentiment(text, lang)
+        t3 = clock()
+        spent["language"] += t1 - t0
+        spent["match"] += t2 - t1
+        spent["sentiment"] += t3 - t2
+        answers.languages[text, declared] = lang
+        answers.verdicts[text, lang] = verdict
+        answers.matches[item] = names
+    with transaction(engine) as session:
+        store_s, _ = timed(lambda: mentions.store_items(
+            session, items, source_id=None, source_name="bench", kind="rss", keep_all=True,
+            match=answers.match, classify=answers, now=NOW))
+    spent["store"] = store_s - normalise_s
+    return spent
+
+
 def bench_ingest(tmp: Path, query_count: int, item_count: int, *,
                  profile: bool) -> tuple[Line, str | None]:
     workload = build_ingest_workload(query_count, item_count)
@@ -494,8 +569,14 @@ def bench_ingest(tmp: Path, query_count: int, item_count: int, *,
             raise AssertionError(f"stored {stored.new} of {item_count} items")
         columns, rows = _stored_rows(engine)
         matched = _matched_count(engine)
+    floor_s = min(timed(lambda: normalise_rows(workload.items))[0] for _ in range(3))
+    with workspace(tmp, "stages") as empty:
+        stages = time_stages(empty, workload.items, match, floor_s)
     baseline_s = min(_plain_insert(tmp / f"plain-{n}.db", columns, rows) for n in range(3))
     smo_rate, base_rate = item_count / smo_s, len(rows) / baseline_s
+    staged = sum(stages.values())
+    per_item = ", ".join(f"{name} {spent / item_count * 1e6:.0f} ({spent / staged:.0%})"
+                         for name, spent in stages.items())
     line = Line(
         name=f"ingest {item_count:,} parsed items with {query_count} saved queries",
         command="mentions.store_items(...) in one transaction: keys, tombstones, language, "
@@ -508,7 +589,16 @@ def bench_ingest(tmp: Path, query_count: int, item_count: int, *,
         passed=smo_rate / base_rate >= TARGET_INGEST_RATIO,
         notes=(f"smo {smo_s * 1000:.0f} ms, baseline {baseline_s * 1000:.1f} ms; "
                f"{matched:,} items matched at least one query; the source keeps all items "
-               "(--keep-all), so both sides store one row per item",))
+               "(--keep-all), so both sides store one row per item",
+               f"floor, the items only normalised into row tuples (normalise, dedup_key, the "
+               f"row; no language, sentiment, matching or database): "
+               f"{item_count / floor_s:,.0f} items/s, ratio {item_count / floor_s / base_rate:.3f}"
+               f" to the baseline (best of 3)",
+               f"µs per item by stage, from a second pass: {per_item}; sum "
+               f"{staged / item_count * 1e6:.0f}, the whole store_items above "
+               f"{smo_s / item_count * 1e6:.0f}{' under cProfile' if profile else ''}. "
+               "Store: store_items with the other stages' "
+               "answers replayed from memory, less the floor (look-ups, INSERTs, query links)"))
     return line, _profile_text(profiler) if profiler is not None else None
 
 

@@ -148,8 +148,9 @@ def resolve_problems(
 def weigh_in_context(rules: Rules, units: list[Unit], valences: list[float], text: str) -> None:
     """Questions, news, background events and irony (see the module docstring)."""
     cue = any(u.cue for u in units)
-    _weigh_questions(rules, units, valences)
-    _turn_irony(rules, units, valences, cue)
+    sentences = _sentences(units)
+    _weigh_questions(rules, units, valences, sentences)
+    _turn_irony(rules, units, valences, cue, sentences)
     _weigh_events(rules, units, valences, text, cue)
 
 
@@ -166,8 +167,10 @@ def _sentences(units: list[Unit]) -> list[tuple[int, int, bool]]:
     return sentences
 
 
-def _weigh_questions(rules: Rules, units: list[Unit], valences: list[float]) -> None:
-    for start, end, question in _sentences(units):
+def _weigh_questions(
+    rules: Rules, units: list[Unit], valences: list[float], sentences: list[tuple[int, int, bool]]
+) -> None:
+    for start, end, question in sentences:
         if not question:
             continue
         asks = not any(units[j].cue for j in range(start, end))
@@ -209,7 +212,13 @@ def _weigh_events(
                 valences[i] *= BACKGROUND_WEIGHT
 
 
-def _turn_irony(rules: Rules, units: list[Unit], valences: list[float], cue: bool) -> None:
+def _turn_irony(
+    rules: Rules,
+    units: list[Unit],
+    valences: list[float],
+    cue: bool,
+    sentences: list[tuple[int, int, bool]],
+) -> None:
     praise = [i for i, value in enumerate(valences) if value > 0.0]
     if not praise:
         return
@@ -218,7 +227,7 @@ def _turn_irony(rules: Rules, units: list[Unit], valences: list[float], cue: boo
         for i in praise:
             valences[i] *= IRONY_SCALAR
         return
-    suspects, alone = _sarcasm_suspects(rules, units, valences)
+    suspects, alone = _sarcasm_suspects(rules, units, valences, sentences)
     if not suspects:
         return
     other_praise = sum(valences[i] for i in praise if i not in suspects)
@@ -240,15 +249,21 @@ def _turn_irony(rules: Rules, units: list[Unit], valences: list[float], cue: boo
 
 
 def _sarcasm_suspects(
-    rules: Rules, units: list[Unit], valences: list[float]
+    rules: Rules, units: list[Unit], valences: list[float], sentences: list[tuple[int, int, bool]]
 ) -> tuple[set[int], set[int]]:
     """Praise that is sarcasm if the rest of the post complains, and the part of it that is
     a sarcasm-prone word alone in a sentence after the first ("… Classy.")."""
     suspects: set[int] = set()
     alone: set[int] = set()
-    for number, (start, end, _) in enumerate(_sentences(units)):
+    # Found once per post, not per sentence: most posts have none.
+    weak = [
+        j
+        for j, u in enumerate(units)
+        if u.entry in rules.weak_irony and valences[j] == 0.0 and u.kind not in (PUNCT, EMOJI)
+    ]
+    for number, (start, end, _) in enumerate(sentences):
         words = [j for j in range(start, end) if units[j].kind not in (PUNCT, EMOJI)]
-        if any(units[j].entry in rules.weak_irony and valences[j] == 0.0 for j in words):
+        if any(start <= j < end for j in weak):
             # "Great start to the week", "brilliant timing": the sentence is the sarcasm.
             suspects.update(j for j in words if valences[j] > 0.0)
         for n, j in enumerate(words):

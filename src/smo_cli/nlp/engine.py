@@ -30,10 +30,11 @@ The lexicon kinds are described in rules.py.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from smo_cli.nlp import context
 from smo_cli.nlp.rules import NUMBER, PhraseTable, Rules, Unit
-from smo_cli.nlp.text import EMOJI, HASHTAG, NUM, PUNCT, Token, tokenize
+from smo_cli.nlp.text import EMOJI, HASHTAG, NUM, PUNCT, WORD, Token, tokens_of
 
 __all__ = ["Analyser", "Rules"]
 
@@ -48,6 +49,8 @@ _WINDOW = 3  # words before (or after, for post-negators) a sentiment word that 
 _DISTANCE_DAMPING = (1.0, 0.95, 0.9)
 _CONTRAST_BEFORE = 0.5
 _ENOUGH_REACH = 5  # "can't praise the night nurses enough"
+# What a token means alone: see Analyser._describe.
+Described = tuple[frozenset[str] | None, float | None, str, float, bool]
 
 
 class Analyser:
@@ -56,19 +59,28 @@ class Analyser:
     def __init__(self, rules: Rules) -> None:
         self.rules = rules
         self._memo: dict[str, tuple[float | None, str]] = {}
+        self._known: dict[str, Described] = {}
 
     def score(self, text: str) -> float:
         """The compound score of a post in (-1, 1): negative < 0 < positive."""
-        units = self._units(tokenize(text))
+        units = self._units(tokens_of(text))
         if not units:
             return 0.0
-        words = [u for u in units if u.kind not in (PUNCT, EMOJI, NUM)]
-        mixed_case = any(u.text.isupper() for u in words) and not all(
-            u.text.isupper() for u in words
-        )
-        valences = [self._valence(units, i, mixed_case) for i in range(len(units))]
+        upper = [u.text.isupper() for u in units if u.kind not in (PUNCT, EMOJI, NUM)]
+        mixed_case = any(upper) and not all(upper)
+        # Only a scored word or a failure word can have a valence (see _valence): the others,
+        # most of a post, skip the call.
+        failures = self.rules.failures
+        valences = [
+            self._valence(units, i, mixed_case)
+            if u.kind != PUNCT and (u.valence or (not u.phrase and u.lower in failures))
+            else 0.0
+            for i, u in enumerate(units)
+        ]
         context.check_cues(self.rules, units, valences, lambda i: self._negated(units, i))
         context.add_waits(self.rules, units, valences)
+        if not any(valences):
+            return 0.0  # nothing left to weigh: the steps below only scale valences
         context.resolve_problems(self.rules, units, valences, lambda i: self._negated(units, i))
         self._apply_contrast(units, valences)
         context.weigh_in_context(self.rules, units, valences, text)
@@ -79,44 +91,76 @@ class Analyser:
 
     # -- building units -------------------------------------------------------------------
 
-    def _units(self, tokens: list[Token]) -> list[Unit]:
+    def _units(self, tokens: Sequence[Token]) -> list[Unit]:
         rules = self.rules
+        cues, conditional_cues = rules.cues, rules.conditional_cues
+        known = self._known
         units: list[Unit] = []
+        append = units.append
         i = 0
         while i < len(tokens):
             token = tokens[i]
-            if token.kind != PUNCT:
-                matched = _match_phrase(rules.phrases, tokens, i, rules.numbers)
-                if matched is not None:
-                    words, value = matched
-                    units.append(_phrase_unit(tokens, i, words, value, None))
-                    i += len(words)
-                    continue
-                matched = _match_phrase(rules.booster_phrases, tokens, i, rules.numbers)
-                if matched is not None:
-                    words, value = matched
-                    units.append(_phrase_unit(tokens, i, words, None, value))
-                    i += len(words)
-                    continue
+            kind = token.kind
             lower = token.lower
-            if token.kind == HASHTAG and "#" + lower in rules.irony:
-                lower = "#" + lower  # "#not", "#sarcasme": a marker, not the word
-            found, entry = (None, lower) if token.kind == PUNCT else self._lookup(lower)
-            units.append(
-                Unit(
-                    token.text,
-                    lower,
-                    token.kind,
-                    found,
-                    booster=rules.boosters.get(lower, 0.0),
-                    quoted=token.quoted,
-                    entry=entry,
-                )
-            )
+            # What a word or emoji means depends on its text alone: looked up once per run.
+            by_text = kind in (WORD, EMOJI)
+            info = known.get(lower) if by_text else None
+            if info is None:
+                info = self._describe(token)
+                if by_text and len(known) < 100_000:
+                    known[lower] = info
+            followers, found, entry, booster, cue = info
+            if followers is not None and _may_continue(followers, tokens, i, rules.numbers):
+                phrase = self._phrase_at(tokens, i)
+                if phrase is not None:
+                    unit, length = phrase
+                    unit.cue = unit.entry in cues or unit.entry in conditional_cues
+                    append(unit)
+                    i += length
+                    continue
+            if kind == HASHTAG and "#" + lower in rules.irony:
+                # "#not", "#sarcasme": a marker, not the word
+                lower = "#" + lower
+                found, entry = self._lookup(lower)
+                booster = rules.boosters.get(lower, 0.0)
+                cue = entry in cues or entry in conditional_cues
+            # Positional (Unit's field order): keywords made scoring a tenth slower.
+            append(Unit(token.text, lower, kind, found, booster, False, token.quoted, cue, entry))
             i += 1
-        for unit in units:
-            unit.cue = unit.entry in rules.cues or unit.entry in rules.conditional_cues
         return units
+
+    def _describe(self, token: Token) -> Described:
+        """The second words of the phrases a token may start (None: it starts none), and its
+        valence, lexicon entry, booster value and whether it is a complaint cue alone."""
+        rules = self.rules
+        lower = token.lower
+        followers: frozenset[str] | None = None
+        if token.kind == PUNCT:
+            found, entry = None, lower
+        else:
+            tables = (rules.phrases, rules.booster_phrases)
+            starts = [c for table in tables for c in table.get(lower, [])]
+            if _is_number(token, rules.numbers):
+                starts += [c for table in tables for c in table.get(NUMBER, [])]
+            if starts:
+                followers = frozenset(words[1] if len(words) > 1 else "" for words, _ in starts)
+            found, entry = self._lookup(lower)
+        cue = entry in rules.cues or entry in rules.conditional_cues
+        return followers, found, entry, rules.boosters.get(lower, 0.0), cue
+
+    def _phrase_at(self, tokens: Sequence[Token], i: int) -> tuple[Unit, int] | None:
+        """The unit of the phrase, else the booster phrase, that starts at token `i`, and the
+        number of tokens it takes."""
+        rules = self.rules
+        matched = _match_phrase(rules.phrases, tokens, i, rules.numbers)
+        if matched is not None:
+            words, value = matched
+            return _phrase_unit(tokens, i, words, value, None), len(words)
+        matched = _match_phrase(rules.booster_phrases, tokens, i, rules.numbers)
+        if matched is not None:
+            words, value = matched
+            return _phrase_unit(tokens, i, words, None, value), len(words)
+        return None
 
     def _lookup(self, word: str) -> tuple[float | None, str]:
         """The valence of a word and the entry it comes from: the word as listed, else an
@@ -291,7 +335,11 @@ def _addresses(units: list[Unit]) -> bool:
 
 
 def _phrase_unit(
-    tokens: list[Token], i: int, words: tuple[str, ...], value: float | None, booster: float | None
+    tokens: Sequence[Token],
+    i: int,
+    words: tuple[str, ...],
+    value: float | None,
+    booster: float | None,
 ) -> Unit:
     """One unit for a matched phrase; its ``lower`` is the phrase as the lexicon lists it."""
     text = " ".join(t.text for t in tokens[i : i + len(words)])
@@ -309,7 +357,7 @@ def _phrase_unit(
 
 
 def _match_phrase(
-    table: PhraseTable, tokens: list[Token], i: int, numbers: dict[str, float]
+    table: PhraseTable, tokens: Sequence[Token], i: int, numbers: dict[str, float]
 ) -> tuple[tuple[str, ...], float] | None:
     first = tokens[i]
     candidates = table.get(first.lower, [])
@@ -324,6 +372,21 @@ def _match_phrase(
         ):
             return words, value
     return None
+
+
+def _may_continue(
+    followers: frozenset[str], tokens: Sequence[Token], i: int, numbers: dict[str, float]
+) -> bool:
+    """Whether the token after `i` is the second word of a phrase starting at `i`, whose
+    second words are `followers` ("" for a phrase of one word, which needs no second)."""
+    if "" in followers:
+        return True
+    if i + 1 >= len(tokens):
+        return False
+    after = tokens[i + 1]
+    return after.kind != PUNCT and (
+        after.lower in followers or (NUMBER in followers and _is_number(after, numbers))
+    )
 
 
 def _word_matches(word: str, token: Token, numbers: dict[str, float]) -> bool:

@@ -19,7 +19,8 @@ because the script alone does not say which language it is.
 from __future__ import annotations
 
 import math
-from functools import cache, lru_cache
+from functools import cache, lru_cache, reduce
+from operator import add
 from typing import Final
 
 from smo_cli.nlp.text import detection_words
@@ -130,16 +131,18 @@ def _script_language(words: list[str]) -> tuple[str | None, bool]:
     return None, True
 
 
+@lru_cache(maxsize=64)
 def _detect(text: str) -> str | None:
+    # Cached: a post whose language stays unclear is asked again, for its sentiment.
     words = detection_words(text)
     if not words:
         return None
-    if any(ord(ch) >= 0x0250 for word in words for ch in word):
+    joined = "".join(words)
+    if not joined.isascii() and max(joined) >= "\u0250":
         script_lang, non_latin = _script_language(words)
         if non_latin:
             return script_lang
-    letters = sum(len(w) for w in words)
-    if letters < MIN_LETTERS or len(words) < MIN_WORDS:
+    if len(joined) < MIN_LETTERS or len(words) < MIN_WORDS:
         return None
     scores, grams = _score(words)
     if grams == 0:
@@ -153,13 +156,12 @@ def _detect(text: str) -> str | None:
 
 def _score(words: list[str]) -> tuple[list[float], int]:
     """Summed log-likelihoods per language over the words, and the number of n-grams seen."""
-    scores = [0.0] * len(LANGUAGES)
-    grams = 0
-    for word in words:
-        row, count = _word_evidence(word)
-        grams += count
-        scores = [s + r for s, r in zip(scores, row, strict=True)]
-    return scores, grams
+    evidence = [_word_evidence(word) for word in words]
+    # Per language, added up word by word from 0.0 in the words' order: the same sums,
+    # bit for bit, as adding each word's row to a running total.
+    rows = [row for row, _ in evidence]
+    scores = [reduce(add, column, 0.0) for column in zip(*rows, strict=True)]
+    return scores, sum(count for _, count in evidence)
 
 
 @lru_cache(maxsize=50_000)

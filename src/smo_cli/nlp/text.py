@@ -12,6 +12,7 @@ a 'snelle' levering in scare quotes is no praise.
 from __future__ import annotations
 
 import re
+from functools import cache, lru_cache
 from typing import Final, NamedTuple
 
 # Token kinds.
@@ -42,20 +43,45 @@ _EMOJI_CHAR = (
 )
 _EMOJI_MOD = "[\ufe0f\ufe0e\U0001f3fb-\U0001f3ff\u20e3]*"
 
-_TOKEN_RE: Final = re.compile(
-    rf"""
-    (?P<url>(?:https?://|www\.)\S+)
-    | (?P<mail>[\w.+-]+@[\w-]+\.[\w.-]+)
-    | (?P<handle>(?<![\w@])@[\w.]+(?:@[\w.-]+)?)
-    | (?P<tag>(?<![\w#])\#(?P<tagword>[^\W_][\w]*))
-    | (?P<emoticon>(?<![\w:/]){_EMOTICON_ALT}(?![\w]))
-    | (?P<num>\d+(?:[.,:/]\d+)*)
-    | (?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*)
-    | (?P<emoji>{_EMOJI_CHAR}{_EMOJI_MOD}(?:\u200d{_EMOJI_CHAR}{_EMOJI_MOD})*)
-    | (?P<punct>[!?.,;:…]+)
-    """,
-    re.VERBOSE,
+# The alternatives of the tokeniser, in the order they are tried. Most posts cannot contain
+# some of them (no "@", no "#", no link, only ASCII): `_pattern` leaves those out, which gives
+# the same tokens at a fraction of the cost, since every alternative is tried at every position.
+_EMOTICON_START = "".join(sorted({re.escape(e[0]) for e in EMOTICONS}))
+_URL, _MAIL, _HANDLE, _TAG, _EMOJI = 1, 2, 4, 8, 16  # alternatives a text may need
+_ALTERNATIVES: Final = (
+    (_URL, r"(?P<url>(?:https?://|www\.)\S+)"),
+    (_MAIL, r"(?P<mail>[\w.+-]+@[\w-]+\.[\w.-]+)"),
+    (_HANDLE, r"(?P<handle>(?<![\w@])@[\w.]+(?:@[\w.-]+)?)"),
+    (_TAG, r"(?P<tag>(?<![\w#])\#(?P<tagword>[^\W_][\w]*))"),
+    # The look-ahead on the first characters skips the fifty emoticons at most positions.
+    # Without a group around the alternation, the look-behind binds to the first emoticon
+    # only and the look-ahead to the last one; kept that way, so the tokens stay the same.
+    (0, rf"(?P<emoticon>(?=[{_EMOTICON_START}])(?:(?<![\w:/]){_EMOTICON_ALT}(?![\w])))"),
+    (0, r"(?P<num>\d+(?:[.,:/]\d+)*)"),
+    (0, r"(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*)"),
+    (_EMOJI, rf"(?P<emoji>{_EMOJI_CHAR}{_EMOJI_MOD}(?:\u200d{_EMOJI_CHAR}{_EMOJI_MOD})*)"),
+    (0, r"(?P<punct>[!?.,;:…]+)"),
 )
+
+
+@cache
+def _pattern(needed: int) -> re.Pattern[str]:
+    """The tokeniser with the optional alternatives in `needed` (a mask of the flags above)."""
+    return re.compile("|".join(part for flag, part in _ALTERNATIVES if not flag or needed & flag))
+
+
+def _pattern_for(text: str) -> re.Pattern[str]:
+    needed = 0
+    if "://" in text or "www." in text:
+        needed |= _URL
+    if "@" in text:
+        needed |= _MAIL | _HANDLE
+    if "#" in text:
+        needed |= _TAG
+    if not text.isascii():
+        needed |= _EMOJI
+    return _pattern(needed)
+
 
 # Splits CamelCase hashtags into words: "EpicFail" → "Epic", "Fail"; "dikkeduim" stays whole.
 _CAMEL_RE: Final = re.compile(r"[A-Z]?[^\W\d_A-Z]+|[A-Z]+(?![^\W\d_A-Z])|\d+")
@@ -90,36 +116,47 @@ def tokenize(text: str) -> list[Token]:
     URLs, e-mail addresses and @handles are dropped: they name things, they do not judge them.
     A ``’`` apostrophe is folded to ``'`` so that "don’t" and "don't" are one word.
     """
+    return list(tokens_of(text))
+
+
+@lru_cache(maxsize=64)
+def tokens_of(text: str) -> tuple[Token, ...]:
+    """The tokens of `tokenize`, as a tuple shared by every caller: read, never change it."""
+    # Cached because the pipeline tokenises each post twice in a row: once to detect its
+    # language, once for its sentiment.
     tokens: list[Token] = []
     append = tokens.append
-    quotes = _quote_spans(text) if not _QUOTE_CHARS.isdisjoint(text) else []
-    for match in _TOKEN_RE.finditer(text):
+    new = tuple.__new__  # Token(...) runs a Python-level __new__: this is the same tuple, faster
+    quotes = _quote_spans(text) if not _QUOTE_CHARS.isdisjoint(text) else None
+    curly = "’" in text
+    for match in _pattern_for(text).finditer(text):
         kind = match.lastgroup
+        raw = match.group()
         if kind == "word":
-            raw = match.group().replace("’", "'")
-            start = match.start()
-            quoted = any(begin <= start < end for begin, end in quotes)
-            append(Token(raw, raw.lower(), WORD, quoted))
+            if curly:
+                raw = raw.replace("’", "'")
+            quoted = quotes is not None and _inside(quotes, match.start())
+            append(new(Token, (raw, raw.lower(), WORD, quoted)))
         elif kind == "num":
-            raw = match.group()
-            append(Token(raw, raw, NUM))
+            append(new(Token, (raw, raw, NUM, False)))
         elif kind == "punct":
-            raw = match.group()
-            append(Token(raw, raw, PUNCT))
+            append(new(Token, (raw, raw, PUNCT, False)))
         elif kind == "emoji":
-            raw = match.group()
             key = _emoji_key(raw)
             if key:
                 append(Token(raw, key, EMOJI))
         elif kind == "emoticon":
-            raw = match.group()
             append(Token(raw, raw.replace("’", "'"), EMOJI))
         elif kind == "tag":
             for part in _CAMEL_RE.findall(match.group("tagword")):
                 if not part.isdigit():
                     append(Token(part, part.lower(), HASHTAG))
         # url, mail and handle tokens are dropped on purpose.
-    return tokens
+    return tuple(tokens)
+
+
+def _inside(spans: list[tuple[int, int]], position: int) -> bool:
+    return any(begin <= position < end for begin, end in spans)
 
 
 def _quote_spans(text: str) -> list[tuple[int, int]]:
@@ -134,4 +171,4 @@ def detection_words(text: str) -> list[str]:
     Hashtags, handles, links and emoji are left out: brand names and tags are often in
     another language than the post itself.
     """
-    return [tok.lower for tok in tokenize(text) if tok.kind == WORD]
+    return [tok.lower for tok in tokens_of(text) if tok.kind == WORD]

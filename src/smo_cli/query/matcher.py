@@ -55,7 +55,7 @@ class Document:
 class Stream:
     """One text's tokens: folded key → positions, and each position's raw keys for `{Exact}`."""
 
-    __slots__ = ("_parts", "index")
+    __slots__ = ("_keys", "_parts", "index")
 
     def __init__(self, parts: list[list[Keys]]) -> None:
         index: dict[str, list[int]] = {}
@@ -74,6 +74,21 @@ class Stream:
                         positions.append(position)
             offset += len(tokens) + GAP
         self.index = index
+        self._keys: list[str] | None = None
+
+    def keys_from(self, prefix: str) -> list[str]:
+        """The keys that start with `prefix`, found by bisection in the sorted keys (sorted on
+        first use): documents meet a wildcard in one or two queries each, and every query
+        with `acme*` would otherwise try every key of the document."""
+        if self._keys is None:
+            self._keys = sorted(self.index)
+        keys = self._keys
+        found = []
+        for at in range(bisect_left(keys, prefix), len(keys)):
+            if not keys[at].startswith(prefix):
+                break
+            found.append(keys[at])
+        return found
 
     def raw_at(self, position: int) -> Keys:
         for offset, tokens in reversed(self._parts):
@@ -124,11 +139,11 @@ def positions(word: Word, stream: Stream) -> list[int]:
         if word.exact:
             found = [p for p in found if word.raw in stream.raw_at(p)]
         return found
-    prefix, regex = word.prefix, word.regex
+    regex, index = word.regex, stream.index
     hits: set[int] = set()
-    for key, at in stream.index.items():
-        if key.startswith(prefix) and regex.fullmatch(key):
-            hits.update(at)
+    for key in stream.keys_from(word.prefix):
+        if regex.fullmatch(key):
+            hits.update(index[key])
     if word.exact and word.raw_regex is not None:
         raw_regex = word.raw_regex
         hits = {p for p in hits if any(raw_regex.fullmatch(raw) for raw in stream.raw_at(p))}

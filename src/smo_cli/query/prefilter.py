@@ -27,6 +27,7 @@ from smo_cli.query.text import STOPWORDS
 
 Need = frozenset[tuple[str, bool]]  # (folded key or prefix, is a prefix)
 _SHORT = 3  # prefixes shorter than this are looked up by their exact length
+_MEMO_LIMIT = 100_000
 
 
 def need(node: Node, *, text: bool = True) -> Need | None:
@@ -124,6 +125,9 @@ class QuerySet:
         self._prefix: dict[str, list[tuple[str, list[int]]]] = {}  # by the first _SHORT chars
         self._short: dict[str, list[int]] = {}  # prefixes shorter than _SHORT
         self._always: list[int] = []
+        # key -> ids from _prefix and _short. Words recur from one document to the next: the
+        # prefixes are tried once per word, not once per word of every document.
+        self._by_prefix: dict[str, tuple[int, ...]] = {}
         for index, root in enumerate(self._roots):
             query_need = need(root)
             if query_need is None:
@@ -164,17 +168,26 @@ class QuerySet:
         for key in extra:
             found.update(literal.get(key, ()))
         if self._prefix or self._short:
-            prefixes, short = self._prefix, self._short
+            by_prefix, of_key = self._by_prefix, self._prefixed
             for key in (*keys, *extra):
-                entries = prefixes.get(key[:_SHORT])
-                if entries:
-                    for prefix, ids in entries:
-                        if key.startswith(prefix):
-                            found.update(ids)
-                if short:
-                    found.update(short.get(key[:1], ()))
-                    found.update(short.get(key[:2], ()))
+                ids = by_prefix.get(key)
+                if ids is None:
+                    ids = of_key(key)
+                    if len(by_prefix) >= _MEMO_LIMIT:  # a listener meets endless new words
+                        by_prefix.clear()
+                    by_prefix[key] = ids
+                found.update(ids)
         return found
+
+    def _prefixed(self, key: str) -> tuple[int, ...]:
+        """Ids of the queries with a wildcard prefix that `key` starts with."""
+        found: list[int] = []
+        for prefix, ids in self._prefix.get(key[:_SHORT], ()):
+            if key.startswith(prefix):
+                found.extend(ids)
+        found.extend(self._short.get(key[:1], ()))
+        found.extend(self._short.get(key[:2], ()))
+        return tuple(found)
 
     def match(self, doc: Document | Prepared) -> list[str]:
         """Names of the queries `doc` matches, in the order they were given."""

@@ -10,7 +10,7 @@ does not count as new.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -55,7 +55,8 @@ def normalise(item: Item) -> Item:
         return item
     from smo_cli.sources.text import strip_tracking
 
-    return replace(item, url=strip_tracking(item.url))
+    url = strip_tracking(item.url)
+    return item if url == item.url else replace(item, url=url)
 
 
 def dedup_key(item: Item, *, source_name: str, kind: str) -> str:
@@ -104,13 +105,12 @@ def store_items(session: Session, items: Sequence[Item], *, source_id: int | Non
         item = normalise(item)
         by_key.setdefault(dedup_key(item, source_name=source_name, kind=kind), item)
     keys = list(by_key)
-    gone = set(session.scalars(select(col(Tombstone.dedup_key))
-                               .where(col(Tombstone.dedup_key).in_(keys))).all()) if keys else set()
-    existing = {m.dedup_key: m for m in session.scalars(
-        select(Mention).where(col(Mention.dedup_key).in_(keys)))} if keys else {}
-    new_ids: list[int] = []
-    links: list[dict[str, Any]] = []
-    insert_one = _insert_statement(session)
+    gone = {key for chunk in _chunks(keys) for key in session.scalars(
+        select(col(Tombstone.dedup_key)).where(col(Tombstone.dedup_key).in_(chunk)))}
+    existing = {m.dedup_key: m for chunk in _chunks(keys) for m in session.scalars(
+        select(Mention).where(col(Mention.dedup_key).in_(chunk)))}
+    rows: list[dict[str, Any]] = []
+    matched: list[list[str]] = []
     duplicate = updated = dropped = 0
     for key, item in by_key.items():
         if key in gone:
@@ -129,18 +129,25 @@ def store_items(session: Session, items: Sequence[Item], *, source_id: int | Non
         # Language first: a query may ask for `lang:nl`, and most sources declare none.
         # Sentiment only for what is kept: most items of a broad source are dropped.
         text = " ".join(filter(None, (item.title, item.text)))
-        item = replace(item, lang=classify.language(text, item.lang))
+        lang = classify.language(text, item.lang)
+        if lang != item.lang:
+            item = replace(item, lang=lang)
         queries = match(item, source_name)
         if not queries and not keep_all:
             dropped += 1
             continue
-        values = _row(item, key, source_id, source_name, classify.sentiment(text, item.lang), now)
-        row = session.execute(insert_one, values).first()
-        if row is None:                 # a concurrent run stored it first
+        rows.append(_row(item, key, source_id, source_name, classify.sentiment(text, lang), now))
+        matched.append(queries)
+    ids = _insert_new(session, rows)
+    new_ids: list[int] = []
+    links: list[dict[str, Any]] = []
+    for row, queries in zip(rows, matched, strict=True):
+        mention_id = ids.get(row["dedup_key"])
+        if mention_id is None:          # a concurrent run stored it first
             duplicate += 1
             continue
-        new_ids.append(int(row[0]))
-        links.extend({"mention_id": int(row[0]), "query_name": name}
+        new_ids.append(mention_id)
+        links.extend({"mention_id": mention_id, "query_name": name}
                      for name in sorted(set(queries)))
     if links:
         session.execute(insert(table_of(MentionQuery)), links)
@@ -149,19 +156,38 @@ def store_items(session: Session, items: Sequence[Item], *, source_id: int | Non
                         updated=updated, dropped=dropped, new_ids=tuple(new_ids))
 
 
-def _insert_statement(session: Session) -> Any:
-    """One INSERT … ON CONFLICT DO NOTHING RETURNING id, built once per batch (building and
-    compiling it per row cost more than SQLite's own work)."""
+# Keys per IN (...) and rows per INSERT: far below SQLite's 32,766 and PostgreSQL's 65,535
+# bound parameters, whatever the size of an import.
+CHUNK = 500
+
+
+def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start:start + CHUNK]
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert the rows, skipping keys another run stored meanwhile; the ids of those inserted,
+    by dedup key. One multi-row INSERT … ON CONFLICT DO NOTHING RETURNING per chunk: with one
+    statement per row, SQLAlchemy's work per statement cost more than the rest of storing."""
     table = table_of(Mention)
-    dialect = session.get_bind().dialect.name
+    dialect = session.get_bind().dialect
     statement: Any
-    if dialect == "sqlite":
+    if dialect.name == "sqlite":
         statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=["dedup_key"])
-    elif dialect == "postgresql":
+    elif dialect.name == "postgresql":
         statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=["dedup_key"])
     else:
         statement = insert(table)
-    return statement.returning(table.c.id)
+    statement = statement.returning(table.c.dedup_key, table.c.id)
+    # A dialect that cannot return rows from a multi-row INSERT gets one row per statement.
+    size = CHUNK if dialect.insert_executemany_returning else 1
+    ids: dict[str, int] = {}
+    for start in range(0, len(rows), size):
+        chunk = rows[start:start + size]
+        found = session.execute(statement, chunk if size > 1 else chunk[0])
+        ids.update((key, int(mention_id)) for key, mention_id in found)
+    return ids
 
 
 def _row(item: Item, key: str, source_id: int | None, source_name: str,
