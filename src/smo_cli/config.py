@@ -161,6 +161,9 @@ class EngageAccount(_Strict):
     handle: str | None = None                                             # Bluesky
     service: str = Field(default="https://bsky.social", pattern=HTTP_URL_PATTERN)
     secret_env: str | None = Field(default=None, pattern=ENV_NAME_PATTERN)
+    # A server on a private or local address (an intranet Mastodon, a test server) is refused
+    # unless asked for here, as `sources add --allow-private` does for listening.
+    allow_private: bool = False
 
     @model_validator(mode="after")
     def _platform_fields(self) -> EngageAccount:
@@ -194,6 +197,15 @@ class EngageSettings(_Strict):
         return next((a for a in self.accounts if a.name == name), None)
 
 
+class RetentionSettings(_Strict):
+    """How long `smo db purge` keeps things (days); None keeps them for ever."""
+
+    mentions_days: int | None = Field(default=365, ge=1)
+    deliveries_days: int | None = Field(default=180, ge=1)     # sent outbox messages
+    runs_days: int | None = Field(default=90, ge=1)            # listen run records
+    logs_days: int | None = Field(default=30, ge=1)            # files in the workspace's logs/
+
+
 class Settings(_Strict):
     """The whole of `smo.yaml`."""
 
@@ -207,6 +219,7 @@ class Settings(_Strict):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     escalation: EscalationSettings = Field(default_factory=EscalationSettings)
     engage: EngageSettings = Field(default_factory=EngageSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     database_url: str | None = None
 
     @field_validator("departments")
