@@ -58,3 +58,27 @@ def required(value: str | None, option: str, question: str) -> str:
         raise UsageError(f"{option} is required")
     answer: str = typer.prompt(question)
     return answer
+
+
+def report_problems(problems: list[str], all_clear: str) -> None:
+    """The lines a `check` command found, one per problem on stderr and exit 5; else one line
+    saying all is well."""
+    from smo_cli.errors import ExitCode
+    from smo_cli.render.output import note, say
+
+    for problem in problems:
+        note(problem)
+    if problems:
+        raise typer.Exit(ExitCode.INVALID)
+    say(all_clear)
+
+
+def emit_document(document: str | bytes, out: Path | None) -> None:
+    """A generated document on stdout, or written to --out (PDF only ever goes to a file)."""
+    from smo_cli.render.output import note, say, write_file
+
+    if out is None:
+        say(str(document).rstrip("\n"))
+        return
+    write_file(out, document)
+    note(f"Wrote {out}.")

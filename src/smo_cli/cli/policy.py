@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 
 from smo_cli.cli._context import get_app
-from smo_cli.cli._options import DeptOpt, DryRunOpt, FormatOpt, LangOpt, OutOpt, command_group
+from smo_cli.cli._options import (
+    DeptOpt,
+    DryRunOpt,
+    FormatOpt,
+    LangOpt,
+    OutOpt,
+    command_group,
+    emit_document,
+    report_problems,
+)
 from smo_cli.render.output import OutputFormat
 
 app = command_group(
@@ -41,18 +50,12 @@ def init_policy(ctx: typer.Context, lang: LangOpt = None,
 @app.command("check")
 def check_policy(ctx: typer.Context) -> None:
     """Report missing answers, left-over placeholders and unknown departments or people."""
-    from smo_cli.errors import ExitCode
-    from smo_cli.render.output import note, say
     from smo_cli.services.policy import check_policy as check
 
     context = get_app(ctx)
     with context.reading() as session:
         problems = check(session, context.workspace())
-    for problem in problems:
-        note(problem)
-    if problems:
-        raise typer.Exit(ExitCode.INVALID)
-    say("policy.yaml: every answer is there.")
+    report_problems(problems, "policy.yaml: every answer is there.")
 
 
 @app.command("generate")
@@ -64,18 +67,14 @@ def generate_policy(
     out: OutOpt = None,
 ) -> None:
     """Render the policy with the official accounts, departments and contacts smo knows."""
-    from smo_cli.render.output import document_format, note, say, write_file
+    from smo_cli.render.output import document_format
     from smo_cli.services.policy import generate_policy as generate
 
     chosen = document_format(fmt, out)
     context = get_app(ctx)
     with context.reading() as session:
         document = generate(session, context.workspace(), lang=lang, fmt=chosen)
-    if out is None:
-        say(str(document).rstrip("\n"))
-        return
-    write_file(out, document)
-    note(f"Wrote {out}.")
+    emit_document(document, out)
 
 
 @app.command("publish")

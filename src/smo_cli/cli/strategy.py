@@ -8,7 +8,13 @@ from typing import Annotated
 import typer
 
 from smo_cli.cli._context import get_app
-from smo_cli.cli._options import LangOpt, OutOpt, command_group
+from smo_cli.cli._options import (
+    LangOpt,
+    OutOpt,
+    command_group,
+    emit_document,
+    report_problems,
+)
 
 app = command_group(
     "The social media strategy: init strategy.yaml, check it, generate the document.",
@@ -35,18 +41,12 @@ def init_strategy(ctx: typer.Context, lang: LangOpt = None,
 @app.command("check")
 def check_strategy(ctx: typer.Context) -> None:
     """Check SMART objectives and every KPI, channel, query and person named."""
-    from smo_cli.errors import ExitCode
-    from smo_cli.render.output import note, say
     from smo_cli.services.strategy_check import check_strategy as check
 
     context = get_app(ctx)
     with context.reading() as session:
         problems = check(session, context.workspace())
-    for problem in problems:
-        note(problem)
-    if problems:
-        raise typer.Exit(ExitCode.INVALID)
-    say("strategy.yaml: every answer is there and every objective is SMART.")
+    report_problems(problems, "strategy.yaml: every answer is there and every objective is SMART.")
 
 
 @app.command("generate")
@@ -58,15 +58,11 @@ def generate_strategy(
     out: OutOpt = None,
 ) -> None:
     """Render the strategy (Markdown, HTML or PDF), with where we stand today."""
-    from smo_cli.render.output import document_format, note, say, write_file
+    from smo_cli.render.output import document_format
     from smo_cli.services.strategy import generate_strategy as generate
 
     chosen = document_format(fmt, out)
     context = get_app(ctx)
     with context.reading() as session:
         document = generate(session, context.workspace(), lang=lang, fmt=chosen)
-    if out is None:
-        say(str(document).rstrip("\n"))
-        return
-    write_file(out, document)
-    note(f"Wrote {out}.")
+    emit_document(document, out)

@@ -10,7 +10,16 @@ from typing import Annotated, Any
 import typer
 
 from smo_cli.cli._context import get_app
-from smo_cli.cli._options import DeptOpt, DryRunOpt, FormatOpt, LangOpt, OutOpt, command_group
+from smo_cli.cli._options import (
+    DeptOpt,
+    DryRunOpt,
+    FormatOpt,
+    LangOpt,
+    OutOpt,
+    command_group,
+    emit_document,
+    report_problems,
+)
 from smo_cli.render.output import OutputFormat
 
 app = command_group(
@@ -86,18 +95,12 @@ def show_course(ctx: typer.Context, key: Annotated[str, typer.Argument(help="Cou
 @course_app.command("check")
 def check_courses(ctx: typer.Context) -> None:
     """Report unknown departments, roles and people, unpublished policy versions."""
-    from smo_cli.errors import ExitCode
-    from smo_cli.render.output import note, say
     from smo_cli.services.training import check_courses as check
 
     context = get_app(ctx)
     with context.reading() as session:
         problems = check(session, context.workspace())
-    for problem in problems:
-        note(problem)
-    if problems:
-        raise typer.Exit(ExitCode.INVALID)
-    say("training.yaml: every course checks out.")
+    report_problems(problems, "training.yaml: every course checks out.")
 
 
 @session_app.command("add")
@@ -309,15 +312,11 @@ def material(
     out: OutOpt = None,
 ) -> None:
     """A handout and session outline with the organisation's own policy, accounts, contacts."""
-    from smo_cli.render.output import document_format, note, say, write_file
+    from smo_cli.render.output import document_format
     from smo_cli.services.training_material import material as make
 
     chosen = document_format(fmt, out)
     context = get_app(ctx)
     with context.reading() as session:
         document = make(session, context.workspace(), course, lang=lang, fmt=chosen)
-    if out is None:
-        say(str(document).rstrip("\n"))
-        return
-    write_file(out, document)
-    note(f"Wrote {out}.")
+    emit_document(document, out)
