@@ -42,6 +42,7 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "strategy": ("smo_cli.cli.strategy", "Social media strategy (job 2): init, check, generate."),
     "training": ("smo_cli.cli.training", "Training (job 5): courses, sessions, invites, coverage."),
     "awareness": ("smo_cli.cli.awareness", "Awareness (job 1): campaigns, surveys, reach."),
+    "engage": ("smo_cli.cli.engage", "Conversation (job 8): content calendar, posting, replies."),
     "me": ("smo_cli.cli.me", "Staying active yourself (job 10): practice log, goals, stats."),
 }
 

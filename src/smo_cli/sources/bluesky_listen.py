@@ -8,14 +8,15 @@ and indexing lags), or after MAX_PAGES; the first poll takes one page.
 
 Secrets never reach the database: the session's JWTs live in memory (a SessionCache) for the
 run only; the source state holds nothing but a timestamp. An ExpiredToken answer is met with
-refreshSession and one retry; when that fails, with a new login.
+refreshSession and one retry; when that fails, with a new login. That session (XrpcSession) is
+also what publishing signs in with (services.engage_clients hands it to publish.bluesky).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -97,6 +98,7 @@ class _Page(_Lenient):
 class _Session(_Lenient):
     access_jwt: str = Field(alias="accessJwt")
     refresh_jwt: str = Field(alias="refreshJwt")
+    did: str = ""
 
 
 class _XrpcError(_Lenient):
@@ -109,10 +111,79 @@ class _XrpcError(_Lenient):
 SessionCache = dict[tuple[str, str], _Session]
 
 
-class _Login(NamedTuple):
+class Login(NamedTuple):
     service: str
     handle: str
     password: str
+
+
+class LoginRefused(FetchError):
+    """createSession said no: a wrong handle or app password (retrying will not help)."""
+
+
+class _Answer(Protocol):
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def body(self) -> bytes: ...
+
+
+_A = TypeVar("_A", bound=_Answer)
+
+
+class XrpcSession:
+    """One account's app-password session: created on first use, shared through the cache,
+    renewed on ExpiredToken with refreshSession (a new login when that is refused too)."""
+
+    def __init__(self, http: Http, login: Login, sessions: SessionCache, *, hint: str) -> None:
+        self._http = http
+        self._login = login
+        self._sessions = sessions
+        self._hint = hint                   # how to fix a refused login, for this caller
+
+    async def did(self) -> str:
+        return (await self._current()).did
+
+    async def call(self, send: Callable[[str], Awaitable[_A]]) -> _A:
+        """`send(access_jwt)`, and once more with a renewed token if the first says ExpiredToken.
+        The answer comes back whatever its status: the caller judges it."""
+        response = await send((await self._current()).access_jwt)
+        if response.status_code >= 400 and _error_of(response.body).error == "ExpiredToken":
+            response = await send((await self._refresh()).access_jwt)
+        return response
+
+    async def _current(self) -> _Session:
+        session = self._sessions.get((self._login.service, self._login.handle))
+        return session if session is not None else await self._create()
+
+    async def _create(self) -> _Session:
+        login = self._login
+        response = await self._http.post_json(
+            f"{login.service}/xrpc/com.atproto.server.createSession",
+            {"identifier": login.handle, "password": login.password},
+            headers=_headers(None), accept=(400, 401))
+        if response.status_code >= 400:
+            raise LoginRefused(f"Bluesky refused the login of {login.handle} "
+                               f"({_describe(response)}): {self._hint}")
+        session = self._sessions[login.service, login.handle] = _parse(response, _Session)
+        return session
+
+    async def _refresh(self) -> _Session:
+        # refreshSession takes no input: the PDS refuses any body, `{}` included, hence a
+        # bodyless POST. If the refresh token is refused too, a fresh login does the job.
+        login = self._login
+        current = await self._current()
+        response = await self._http.post_form(
+            f"{login.service}/xrpc/com.atproto.server.refreshSession", None,
+            headers=_headers(current.refresh_jwt), accept=(400, 401))
+        if response.status_code < 400:
+            renewed = _parse(response, _Session)
+            if not renewed.did:
+                renewed = renewed.model_copy(update={"did": current.did})
+            self._sessions[login.service, login.handle] = renewed
+            return renewed
+        return await self._create()
 
 
 class BlueskySource:
@@ -163,43 +234,15 @@ class BlueskySource:
             new_state["since"] = newest.isoformat()
         return FetchResult(items=items, state=new_state)
 
-    async def _authed_get(self, http: Http, login: _Login, url: str,
+    async def _authed_get(self, http: Http, login: Login, url: str,
                           params: Mapping[str, str | int]) -> Response:
-        session = self._sessions.get((login.service, login.handle))
-        if session is None:
-            session = await self._create(http, login)
-        for attempt in range(2):
-            response = await http.get(url, params=params, headers=_headers(session.access_jwt),
-                                      accept=(400, 401))
-            if response.status_code < 400:
-                return response
-            if attempt == 0 and _xrpc_error(response).error == "ExpiredToken":
-                session = await self._refresh(http, login, session)
-                continue
-            break
-        raise FetchError(f"Bluesky search failed: {_describe(response)}")
-
-    async def _create(self, http: Http, login: _Login) -> _Session:
-        response = await http.post_json(
-            f"{login.service}/xrpc/com.atproto.server.createSession",
-            {"identifier": login.handle, "password": login.password},
-            headers=_headers(None), accept=(400, 401))
-        if response.status_code >= 400:
-            raise FetchError(f"Bluesky refused the login of {login.handle} ({_describe(response)}):"
-                             f" check {HANDLE_ENV} and {PASSWORD_ENV} (an app password)")
-        session = self._sessions[login.service, login.handle] = _parse(response, _Session)
-        return session
-
-    async def _refresh(self, http: Http, login: _Login, session: _Session) -> _Session:
-        # refreshSession takes no input: the PDS refuses any body, `{}` included, hence a
-        # bodyless POST. If the refresh token is refused too, a fresh login does the job.
-        response = await http.post_form(
-            f"{login.service}/xrpc/com.atproto.server.refreshSession", None,
-            headers=_headers(session.refresh_jwt), accept=(400, 401))
+        session = XrpcSession(http, login, self._sessions,
+                              hint=f"check {HANDLE_ENV} and {PASSWORD_ENV} (an app password)")
+        response = await session.call(lambda jwt: http.get(
+            url, params=params, headers=_headers(jwt), accept=(400, 401)))
         if response.status_code < 400:
-            renewed = self._sessions[login.service, login.handle] = _parse(response, _Session)
-            return renewed
-        return await self._create(http, login)
+            return response
+        raise FetchError(f"Bluesky search failed: {_describe(response)}")
 
 
 Getter = Callable[[Mapping[str, str | int]], Awaitable[Response]]
@@ -245,13 +288,13 @@ async def _public_get(http: Http, url: str, params: Mapping[str, str | int]) -> 
     return response
 
 
-def _login(spec: SourceSpec) -> _Login:
+def _login(spec: SourceSpec) -> Login:
     handle = (spec.secrets.get(HANDLE_ENV) or "").strip().lstrip("@")
     password = spec.secrets.get(PASSWORD_ENV) or ""
     if not handle or not password:
         raise FetchError(f"Bluesky search needs a login: set {HANDLE_ENV} and {PASSWORD_ENV} "
                          "(an app password from Settings → Privacy and security → App passwords)")
-    return _Login((spec.base_url or DEFAULT_SERVICE).rstrip("/"), handle, password)
+    return Login((spec.base_url or DEFAULT_SERVICE).rstrip("/"), handle, password)
 
 
 def _headers(bearer: str | None) -> dict[str, str]:
@@ -276,15 +319,15 @@ def _valid(model: type[_M], raw: Any) -> _M | None:
         return None
 
 
-def _xrpc_error(response: Response) -> _XrpcError:
+def _error_of(body: bytes) -> _XrpcError:
     try:
-        return _XrpcError.model_validate_json(response.body)
+        return _XrpcError.model_validate_json(body)
     except ValidationError:
         return _XrpcError()
 
 
 def _describe(response: Response) -> str:
-    error = _xrpc_error(response)
+    error = _error_of(response.body)
     detail = ": ".join(part for part in (error.error, error.message) if part)
     return f"HTTP {response.status_code}" + (f" {detail}" if detail else "")
 

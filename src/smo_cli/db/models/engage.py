@@ -14,7 +14,11 @@ from smo_cli.db.types import UTCDateTime, utcnow
 
 class Post(SQLModel, table=True):
     """A post on the content calendar: draft → scheduled → publishing → published | failed,
-    or cancelled. One post may go to several accounts (one PostDelivery each)."""
+    or cancelled. One post may go to several accounts (one PostDelivery each).
+
+    `publishing` is claimed by one run (`claimed_at`); a retryable failure puts the post back
+    to `scheduled` with `retry_at`. `reply_url` is the post answered (a link or at:// URI),
+    `reply_to` the inbox item it came from, if any."""
 
     __tablename__ = "post"
 
@@ -26,8 +30,12 @@ class Post(SQLModel, table=True):
     scheduled_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     reply_to: int | None = Field(default=None, sa_column=Column(
         Integer, ForeignKey("assignment.id", ondelete="SET NULL"), nullable=True))
+    reply_url: str | None = Field(default=None, max_length=2000)
+    lang: str | None = Field(default=None, max_length=10)
     tags: list[str] = Field(default_factory=list, sa_type=JSON)
     last_error: str | None = Field(default=None, max_length=1000)
+    retry_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -36,7 +44,11 @@ class Post(SQLModel, table=True):
 class PostDelivery(SQLModel, table=True):
     """One post on one account: the platform's id for it once published. The idempotency key
     is sent with the request, so a retry after a crash cannot post twice where the platform
-    honours it (Mastodon)."""
+    honours it (Mastodon); `started_at`, the first attempt's time, is Bluesky's createdAt and
+    record key, so a retry can look for the first attempt's record.
+
+    pending → sending → published | retry | failed; `sending` is committed before the request
+    goes out, so a crash leaves a trace."""
 
     __tablename__ = "post_delivery"
     __table_args__ = (UniqueConstraint("post_id", "account", name="uq_post_delivery"),)

@@ -1,0 +1,393 @@
+"""Publishing what is due (`smo engage publish-due`, for cron) and `post` without --at.
+
+The rules, because a post must go out exactly once:
+
+- A due post is *claimed* with one UPDATE … WHERE state = 'scheduled': of two runs at once,
+  one changes the row and publishes; the other changes nothing and leaves it alone.
+- Each account has its own PostDelivery. Its state is set to `sending` and committed *before*
+  the request goes out, so a crash leaves a trace; a published delivery is never sent again,
+  so a post that reached Mastodon but not Bluesky is retried on Bluesky only.
+- Every check that can refuse the post (credentials, the Mastodon server's own limit) runs for
+  all its accounts before anything is sent to any of them.
+- A retryable failure (rate limit, server error, no answer) puts the post back to `scheduled`
+  with `retry_at`; after MAX_ATTEMPTS, or at once for a permanent one (a refused token, a
+  refused text), it is `failed`. A post still `publishing` after STUCK_AFTER was cut off mid-way:
+  it is reported and left alone. Retrying it is the officer's decision (`schedule ID`), with
+  the same Idempotency-Key on Mastodon and a look for the first record on Bluesky.
+- Failures and stuck posts are loud: the command exits non-zero and the officer gets a message
+  through the outbox (like `policy remind`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+import httpx
+from sqlalchemy import or_, update
+from sqlalchemy.engine import CursorResult, Engine
+from sqlmodel import Session, col, select
+
+from smo_cli.config import Workspace
+from smo_cli.db.engine import reading, transaction
+from smo_cli.db.models import OutboxMessage, Post, PostDelivery
+from smo_cli.db.models import table_of as _table
+from smo_cli.db.types import utcnow
+from smo_cli.publish.base import (
+    MediaFile,
+    NotValid,
+    Outgoing,
+    Published,
+    Publisher,
+    PublishError,
+    RetryLater,
+)
+from smo_cli.services.engage_clients import Connections, connections, guarded
+from smo_cli.sources.http import Resolver, system_resolve
+
+STUCK_AFTER = timedelta(minutes=15)
+MAX_ATTEMPTS = 5
+OUTCOME_COLUMNS = ["post", "account", "platform", "result", "url", "detail"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    post: int
+    account: str
+    platform: str
+    result: str                     # published | retry | failed
+    url: str | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Stuck:
+    post: int
+    claimed_at: datetime
+    accounts: list[str]             # deliveries not known to be published
+
+
+@dataclass
+class PublishReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+    stuck: list[Stuck] = field(default_factory=list)
+    failed_posts: list[int] = field(default_factory=list)
+    messages: int = 0               # queued to the officer
+    unmessaged: str | None = None   # why failures could not be messaged
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed_posts and not self.stuck
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    id: int
+    post_id: int
+    account: str
+    platform: str
+    key: str
+    attempts: int
+    started_at: datetime | None
+
+
+@dataclass(frozen=True)
+class _Job:
+    post_id: int
+    text: str
+    media: tuple[MediaFile, ...]
+    langs: tuple[str, ...]
+    reply_url: str | None
+    deliveries: list[_Delivery]
+
+
+def publish_due(engine: Engine, workspace: Workspace, env: Mapping[str, str], *,
+                only: int | None = None, now: datetime | None = None,
+                transport: httpx.AsyncBaseTransport | None = None,
+                resolve: Resolver = system_resolve) -> PublishReport:
+    """Publish every due scheduled post (or just post `only`, if it is due), each exactly once."""
+    now = now or utcnow()
+    report = PublishReport(stuck=find_stuck(engine, now))
+    with reading(engine) as session:
+        candidates = _due(session, now, only)
+    jobs = [job for post_id in candidates if (job := _claim(engine, workspace, post_id, now))]
+    if jobs:
+        asyncio.run(_publish_all(engine, workspace, env, jobs, report, now, transport, resolve))
+    _alert(engine, workspace, env, report, now)
+    return report
+
+
+def find_stuck(engine: Engine, now: datetime) -> list[Stuck]:
+    with reading(engine) as session:
+        posts = session.exec(select(Post).where(
+            col(Post.state) == "publishing", col(Post.claimed_at) < now - STUCK_AFTER)
+            .order_by(col(Post.id))).all()
+        return [Stuck(p.id or 0, p.claimed_at or now, [
+            d.account for d in session.exec(select(PostDelivery).where(
+                col(PostDelivery.post_id) == p.id, col(PostDelivery.state) != "published"))])
+            for p in posts]
+
+
+def _due(session: Session, now: datetime, only: int | None) -> list[int]:
+    statement = select(col(Post.id)).where(
+        col(Post.state) == "scheduled", col(Post.scheduled_at) <= now,
+        or_(col(Post.retry_at).is_(None), col(Post.retry_at) <= now))
+    if only is not None:
+        statement = statement.where(col(Post.id) == only)
+    return [i for i in session.exec(statement.order_by(col(Post.scheduled_at), col(Post.id)))
+            if i is not None]
+
+
+def _claim(engine: Engine, workspace: Workspace, post_id: int, now: datetime) -> _Job | None:
+    """Take the post for this run, or None when another run took it first."""
+    with transaction(engine) as session:
+        posts = _table(Post)
+        claimed = cast(CursorResult[Any], session.execute(update(posts).where(
+            posts.c.id == post_id, posts.c.state == "scheduled", posts.c.scheduled_at <= now,
+        ).values(state="publishing", claimed_at=now, updated_at=now)))
+        if claimed.rowcount != 1:
+            return None
+        post = session.get(Post, post_id)
+        assert post is not None
+        existing = {d.account: d for d in session.exec(select(PostDelivery).where(
+            col(PostDelivery.post_id) == post_id))}
+        for name in post.accounts:
+            if name not in existing:
+                account = workspace.settings.engage.account(name)
+                existing[name] = PostDelivery(
+                    post_id=post_id, account=name,
+                    platform=account.platform if account else "unknown",
+                    idempotency_key=f"smo-post-{post_id}-{name}-{uuid.uuid4().hex[:16]}")
+                session.add(existing[name])
+        session.flush()
+        deliveries = [_Delivery(d.id or 0, post_id, d.account, d.platform, d.idempotency_key,
+                                d.attempts, d.started_at)
+                      for name, d in existing.items()
+                      if name in post.accounts and d.state != "published"]
+        return _Job(post_id, post.text,
+                    tuple(MediaFile(Path(m["path"]), str(m["alt"])) for m in post.media),
+                    (post.lang,) if post.lang else (), post.reply_url, deliveries)
+
+
+async def _publish_all(engine: Engine, workspace: Workspace, env: Mapping[str, str],
+                       jobs: Sequence[_Job], report: PublishReport, now: datetime,
+                       transport: httpx.AsyncBaseTransport | None, resolve: Resolver) -> None:
+    async with connections(env, transport=transport, resolve=resolve) as links:
+        signed_in: set[str] = set()
+        for job in jobs:
+            outcomes = await _publish_one(engine, workspace, links, job, now, signed_in)
+            report.outcomes.extend(outcomes)
+            if _finish(engine, job.post_id, now) == "failed":
+                report.failed_posts.append(job.post_id)
+
+
+async def _publish_one(engine: Engine, workspace: Workspace, links: Connections, job: _Job,
+                       now: datetime, signed_in: set[str]) -> list[Outcome]:
+    # First every check, for every account: a text too long for Bluesky, or a revoked token,
+    # must not leave the post on Mastodon alone. Credentials are checked once per run.
+    clients: dict[str, Publisher] = {}
+    problems: dict[str, PublishError] = {}
+    for delivery in job.deliveries:
+        try:
+            client = clients[delivery.account] = _client(workspace, links, delivery.account)
+            if delivery.account not in signed_in:
+                await guarded(delivery.account, client.verify())
+                signed_in.add(delivery.account)
+            found = await guarded(delivery.account, client.problems(_outgoing(job, delivery, now)))
+        except PublishError as exc:
+            problems[delivery.account] = exc
+            continue
+        if found:
+            problems[delivery.account] = NotValid(f"{delivery.account}: {'; '.join(found)}")
+    if problems:
+        # The others are held back by the worst problem: for good if it is permanent.
+        blocking = next((e for e in problems.values() if not e.retryable),
+                        next(iter(problems.values())))
+        return [_record_failure(engine, delivery,
+                                problems.get(delivery.account) or _because(delivery, blocking),
+                                now) for delivery in job.deliveries]
+    outcomes = []
+    for delivery in job.deliveries:
+        outgoing = _outgoing(job, delivery, _mark_sending(engine, delivery, now))
+        try:
+            published = await guarded(delivery.account,
+                                      clients[delivery.account].publish(outgoing))
+        except PublishError as exc:
+            outcomes.append(_record_failure(engine, delivery, exc, now, sent=True))
+            continue
+        outcomes.append(_record_success(engine, delivery, published, now))
+    return outcomes
+
+
+def _because(delivery: _Delivery, error: PublishError) -> PublishError:
+    kind = RetryLater if error.retryable else NotValid
+    return kind(f"{delivery.account}: not sent, because {error.message}",
+                retry_after=error.retry_after)
+
+
+def _client(workspace: Workspace, links: Connections, name: str) -> Publisher:
+    account = workspace.settings.engage.account(name)
+    if account is None:
+        raise PublishError(f"{name}: the account is no longer in smo.yaml (engage.accounts)")
+    return links.publisher(account)
+
+
+def _outgoing(job: _Job, delivery: _Delivery, created: datetime) -> Outgoing:
+    # An earlier attempt that went as far as sending may have succeeded: the clients look.
+    return Outgoing(text=job.text, key=delivery.key, created_at=delivery.started_at or created,
+                    media=job.media, langs=job.langs, reply_to=job.reply_url,
+                    earlier_attempt=delivery.started_at is not None)
+
+
+def _mark_sending(engine: Engine, delivery: _Delivery, now: datetime) -> datetime:
+    """Committed before the request: after a crash, the row says a request may have gone out.
+    Returns the first attempt's time, which every attempt of this delivery reuses."""
+    with transaction(engine) as session:
+        row = session.get(PostDelivery, delivery.id)
+        assert row is not None
+        row.state, row.attempts = "sending", row.attempts + 1
+        row.started_at = row.started_at or now
+        return row.started_at
+
+
+def _record_success(engine: Engine, delivery: _Delivery, published: Published,
+                    now: datetime) -> Outcome:
+    with transaction(engine) as session:
+        row = session.get(PostDelivery, delivery.id)
+        assert row is not None
+        row.state, row.published_at, row.last_error = "published", now, None
+        row.remote_id, row.remote_uri = published.remote_id[:300], published.uri[:500]
+        row.remote_cid = published.cid[:200] if published.cid else None
+        row.url = published.url[:500] if published.url else None
+    return Outcome(delivery.post_id, delivery.account, delivery.platform, "published",
+                   published.url or published.uri)
+
+
+def _record_failure(engine: Engine, delivery: _Delivery, error: PublishError, now: datetime,
+                    *, sent: bool = False) -> Outcome:
+    """A failed delivery: `retry` (and the post's retry_at pushed back) or, when permanent or
+    tried MAX_ATTEMPTS times, `failed`. A refusal before sending counts as an attempt too."""
+    with transaction(engine) as session:
+        row = session.get(PostDelivery, delivery.id)
+        assert row is not None
+        if not sent:
+            row.attempts += 1
+        final = not error.retryable or row.attempts >= MAX_ATTEMPTS
+        row.state, row.last_error = ("failed" if final else "retry"), error.message[:1000]
+        post = session.get(Post, row.post_id)
+        if post is not None and not final:
+            backoff = 60.0 * 2 ** (row.attempts - 1)        # 1, 2, 4, 8 minutes
+            wait = timedelta(seconds=min(max(error.retry_after or 0.0, backoff), 6 * 3600.0))
+            post.retry_at = max(post.retry_at or now, now + wait)
+    return Outcome(delivery.post_id, delivery.account, delivery.platform,
+                   "failed" if final else "retry", None, error.message)
+
+
+def _finish(engine: Engine, post_id: int, now: datetime) -> str:
+    """The post's state from its deliveries': published, failed, or scheduled to retry."""
+    with transaction(engine) as session:
+        post = session.get(Post, post_id)
+        assert post is not None
+        rows = [d for d in session.exec(select(PostDelivery).where(
+            col(PostDelivery.post_id) == post_id)) if d.account in post.accounts]
+        errors = [d.last_error for d in rows if d.state in ("failed", "retry") and d.last_error]
+        if all(d.state == "published" for d in rows):
+            post.state, post.last_error, post.retry_at = "published", None, None
+            post.published_at = min((d.published_at for d in rows if d.published_at),
+                                     default=now)
+        elif any(d.state == "failed" for d in rows):
+            post.state, post.retry_at = "failed", None
+            post.last_error = "; ".join(errors)[:1000]
+        else:
+            post.state, post.last_error = "scheduled", "; ".join(errors)[:1000]
+        post.claimed_at, post.updated_at = None, now
+        return post.state
+
+
+# --- telling the officer --------------------------------------------------------------------------
+
+def _alert(engine: Engine, workspace: Workspace, env: Mapping[str, str], report: PublishReport,
+           now: datetime) -> None:
+    from smo_cli.services.outbox import deliver
+
+    if report.ok:
+        return
+    settings = workspace.settings
+    channel, officer = settings.delivery.channel, settings.officer.email
+    if channel is None or settings.channel(channel) is None or officer is None:
+        report.unmessaged = ("set officer.email and delivery.channel in smo.yaml to be told "
+                             "by message")
+        return
+    lang = settings.delivery.language or settings.language
+    rows: list[OutboxMessage] = []
+    with reading(engine) as session:
+        for post_id in report.failed_posts:
+            post = session.get(Post, post_id)
+            if post is not None:
+                rows.append(_message(f"smo-engage-{post_id}-failed-{now:%Y%m%d%H%M%S}", channel,
+                                     officer, *_failure_text(lang, post), now))
+        for stuck in report.stuck:
+            post = session.get(Post, stuck.post)
+            if post is not None:
+                rows.append(_message(
+                    f"smo-engage-{stuck.post}-stuck-{stuck.claimed_at:%Y%m%d%H%M%S}", channel,
+                    officer, *_stuck_text(lang, post, stuck), now))
+        known = set(session.exec(select(OutboxMessage.key).where(
+            col(OutboxMessage.key).in_([r.key for r in rows])))) if rows else set()
+    fresh = [r for r in rows if r.key not in known]
+    if not fresh:
+        return
+    with transaction(engine) as session:
+        session.add_all(fresh)
+        session.flush()
+        ids = [r.id or 0 for r in fresh]
+    deliver(engine, workspace, env, digests=False, only=ids, now=now)
+    report.messages = len(fresh)
+
+
+def _message(key: str, channel: str, officer: str, subject: str, text: str,
+             now: datetime) -> OutboxMessage:
+    return OutboxMessage(key=key[:100], channel=channel, delivery="immediate",
+                         recipients=[officer], state="pending", next_attempt_at=now,
+                         created_at=now, payload={"subject": subject, "text": text,
+                                                  "kind": "engage-failure"})
+
+
+def _failure_text(lang: str, post: Post) -> tuple[str, str]:
+    excerpt = " ".join(post.text.split())[:120]
+    reason = post.last_error or ""
+    if lang == "nl":
+        return (f"smo: bericht {post.id} is niet gepubliceerd",
+                f"Bericht {post.id} ({excerpt}) kon niet worden gepubliceerd.\n\n"
+                f"Reden: {reason}\n\nLos het op en plan het opnieuw met "
+                f"`smo engage schedule {post.id} --at now`; accounts waar het al staat, "
+                "worden overgeslagen.\n")
+    return (f"smo: post {post.id} was not published",
+            f"Post {post.id} ({excerpt}) could not be published.\n\nReason: {reason}\n\n"
+            f"Fix it and schedule it again with `smo engage schedule {post.id} --at now`; "
+            "accounts that already have it are skipped.\n")
+
+
+def _stuck_text(lang: str, post: Post, stuck: Stuck) -> tuple[str, str]:
+    accounts = ", ".join(stuck.accounts) or "-"
+    if lang == "nl":
+        return (f"smo: bericht {post.id} hangt tijdens het publiceren",
+                f"Bericht {post.id} wordt sinds {stuck.claimed_at:%Y-%m-%d %H:%M} UTC "
+                f"gepubliceerd maar is niet afgerond (accounts: {accounts}). Kijk op die "
+                "accounts of het er staat. Staat het er niet, plan het dan opnieuw met "
+                f"`smo engage schedule {post.id} --at now`; staat het er wel, annuleer het "
+                "niet maar laat het zo.\n")
+    return (f"smo: post {post.id} is stuck while publishing",
+            f"Post {post.id} has been publishing since {stuck.claimed_at:%Y-%m-%d %H:%M} UTC "
+            f"without finishing (accounts: {accounts}). Look at those accounts. If it is not "
+            f"there, schedule it again with `smo engage schedule {post.id} --at now`.\n")
+
+
+def outcome_rows(report: PublishReport) -> list[dict[str, Any]]:
+    return [{"post": o.post, "account": o.account, "platform": o.platform, "result": o.result,
+             "url": o.url, "detail": o.detail} for o in report.outcomes]
