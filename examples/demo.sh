@@ -96,6 +96,16 @@ smo outbox send --digests     # the demo's channel writes e-mails as .eml files
 smo outbox list
 ls "$ws/outbox"
 
+step "smo engage: a draft and a scheduled post for Acme (publishing is a dry run: no secrets needed)"
+smo engage accounts list
+smo engage draft "Open dag: kom kijken in onze werkplaats in Arnhem! #opendag https://www.acme-installatie.example/opendag" \
+  --to mastodon,bluesky --at "$next_week 10:00"
+smo engage schedule 1
+smo engage post "Wij zoeken een servicemonteur (m/v/x) in Arnhem. Ken jij iemand? #vacature https://www.acme-installatie.example/vacatures" \
+  --to acme-mastodon,acme-bluesky --at "$next_week 09:30" --dry-run   # the request bodies, with Bluesky's facets
+smo engage calendar
+smo engage calendar --format ics --out "$ws/contentkalender.ics"
+
 step "smo me: the officer's own practice log"
 smo me log "Answered a customer question with a 30-second video on Mastodon" --tag video \
   --tag mastodon --outcome "Three times the usual replies"
