@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from smo_cli.cli._context import get_app
-from smo_cli.cli._options import DeptOpt, FormatOpt, LimitOpt, command_group
+from smo_cli.cli._options import DeptOpt, DryRunOpt, FormatOpt, LimitOpt, command_group
 from smo_cli.render.output import OutputFormat
+
+if TYPE_CHECKING:
+    from smo_cli.services.inbox_reply import ReplyResult
 
 app = command_group(
     "The inbox: mentions assigned to departments and people, with SLA and history.",
@@ -17,6 +21,7 @@ app = command_group(
     "smo inbox list --dept sales --state new -f json",
     "smo inbox show 12",
     "smo inbox assign 12 --to jan@acme.nl",
+    "smo inbox reply 12 'Thanks, we are on it: see https://acme.example/status' --dry-run",
     "smo inbox respond 12 --by jan@acme.nl --how 'called the customer'",
     "smo inbox close 12",
 )
@@ -117,6 +122,81 @@ def respond_item(ctx: typer.Context, item: ItemArg,
     with get_app(ctx).transaction() as session:
         done = inbox.respond(session, item, by=by, how=how)
         _emit(session, item, fmt, f"Item {done.id}: response by {by.lower()} recorded.")
+
+
+@app.command("reply")
+def reply_item(
+    ctx: typer.Context,
+    item: ItemArg,
+    text: Annotated[str, typer.Argument(help="The reply.")],
+    to: Annotated[str | None, typer.Option(
+        "--to", help="The posting account (engage.accounts) when several are on the "
+        "mention's platform.")] = None,
+    by: Annotated[str | None, typer.Option(
+        "--by", help="Who answers (e-mail; default: officer.email of smo.yaml).")] = None,
+    dry_run: DryRunOpt = False,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Answer an item's mention and record the response. Mastodon and Bluesky mentions get a
+    real reply from a posting account; for other sources the link opens (on a terminal) and
+    the text is shown to paste. --dry-run shows the requests and records nothing."""
+    from smo_cli.errors import ExitCode
+    from smo_cli.render.output import emit_one, note
+    from smo_cli.services.inbox_reply import reply
+
+    context = get_app(ctx)
+    result = reply(context.engine(), context.workspace(), context.env, item, text, to=to, by=by,
+                   dry_run=dry_run)
+    for warning in result.warnings:
+        note(f"warning: {warning}")
+    if fmt is not OutputFormat.table:
+        emit_one(result, fmt=fmt)
+    elif result.via == "api":
+        _show_posted(result)
+    else:
+        _show_manual(result)
+    if result.via == "manual" and result.mention_url and not dry_run and _on_terminal():
+        import webbrowser
+
+        webbrowser.open(result.mention_url)
+    if result.result in ("retry", "failed"):
+        raise typer.Exit(ExitCode.SOURCE)
+
+
+def _show_posted(result: ReplyResult) -> None:
+    from smo_cli.render.output import note, say, to_json
+
+    if result.dry_run:
+        say(to_json(result.previews))
+        note("Dry run: nothing was stored or sent.")
+    elif result.result == "published":
+        say(f"Replied on {result.account}: {result.url}")
+        note(f"Item {result.item}: response recorded." if result.recorded
+             else f"warning: {result.detail}")
+    elif result.result == "retry":
+        note(f"{result.account}: not published yet ({result.detail}); "
+             f"`smo engage publish-due` tries post {result.post_id} again and records the "
+             "response then.")
+    elif result.result == "failed":
+        note(f"{result.account}: the reply was not published: {result.detail}")
+    else:
+        note(f"Post {result.post_id}: {result.detail}.")
+
+
+def _show_manual(result: ReplyResult) -> None:
+    from smo_cli.render.output import note, say
+
+    say(f"Answer at: {result.mention_url}" if result.mention_url
+        else "The mention has no link: answer it where it was posted.")
+    say("Paste:")
+    say(result.text)
+    note("Dry run: nothing was recorded." if result.dry_run
+         else f"Item {result.item}: manual response recorded.")
+
+
+def _on_terminal() -> bool:
+    """A person is watching stdout: only then may the command open a browser."""
+    return sys.stdout.isatty()
 
 
 @app.command("close")

@@ -48,6 +48,7 @@ from smo_cli.publish.base import (
     RetryLater,
 )
 from smo_cli.services.engage_clients import Connections, connections, guarded
+from smo_cli.services.inbox_reply import record_reply, responder
 from smo_cli.sources.http import Resolver, system_resolve
 
 STUCK_AFTER = timedelta(minutes=15)
@@ -220,7 +221,8 @@ async def _publish_one(engine: Engine, workspace: Workspace, links: Connections,
         except PublishError as exc:
             outcomes.append(_record_failure(engine, delivery, exc, now, sent=True))
             continue
-        outcomes.append(_record_success(engine, delivery, published, now))
+        outcomes.append(_record_success(engine, delivery, published, now,
+                                        by=responder(workspace.settings)))
     return outcomes
 
 
@@ -256,7 +258,10 @@ def _mark_sending(engine: Engine, delivery: _Delivery, now: datetime) -> datetim
 
 
 def _record_success(engine: Engine, delivery: _Delivery, published: Published,
-                    now: datetime) -> Outcome:
+                    now: datetime, *, by: str) -> Outcome:
+    """The delivery is published. A reply to an inbox item is recorded as that item's response
+    (answered `by`) in the same transaction, so a published reply is never missing from the
+    inbox, nor a response recorded for a reply that was not sent."""
     with transaction(engine) as session:
         row = session.get(PostDelivery, delivery.id)
         assert row is not None
@@ -264,8 +269,10 @@ def _record_success(engine: Engine, delivery: _Delivery, published: Published,
         row.remote_id, row.remote_uri = published.remote_id[:300], published.uri[:500]
         row.remote_cid = published.cid[:200] if published.cid else None
         row.url = published.url[:500] if published.url else None
+        detail = record_reply(session, row.post_id, delivery.account,
+                              published.url or published.uri, by, now)
     return Outcome(delivery.post_id, delivery.account, delivery.platform, "published",
-                   published.url or published.uri)
+                   published.url or published.uri, detail)
 
 
 def _record_failure(engine: Engine, delivery: _Delivery, error: PublishError, now: datetime,
