@@ -25,7 +25,7 @@ from smo_cli.cli._context import AppContext
 COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "init": ("smo_cli.cli.init", "Create a workspace: a commented smo.yaml and the database."),
     "config": ("smo_cli.cli.config", "Show the effective configuration and where it lives."),
-    "db": ("smo_cli.cli.db", "Database schema: status and upgrade."),
+    "db": ("smo_cli.cli.db", "The database: schema, backup, restore, stats, purge, copy."),
     "org": ("smo_cli.cli.org", "The organisation: departments and people."),
     "inventory": (
         "smo_cli.cli.inventory",
@@ -38,6 +38,7 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "route": ("smo_cli.cli.route", "Routing rules (job 7): lint, test, explain."),
     "inbox": ("smo_cli.cli.inbox", "The inbox: who answers which mention, by when."),
     "outbox": ("smo_cli.cli.outbox", "Messages to departments and people: send, list, retry."),
+    "privacy": ("smo_cli.cli.privacy", "Personal data (GDPR): export or erase one person's data."),
     "policy": ("smo_cli.cli.policy", "The social media policy (job 4): init, check, generate."),
     "strategy": ("smo_cli.cli.strategy", "Social media strategy (job 2): init, check, generate."),
     "training": ("smo_cli.cli.training", "Training (job 5): courses, sessions, invites, coverage."),
