@@ -31,5 +31,10 @@ test: lint unit
 bench: venv
 	$(BIN)/python benchmarks/run.py
 
+# The demo's executive report in headless Chromium: a PNG screenshot (not part of `make test`).
+.PHONY: e2e
+e2e: venv
+	$(BIN)/python scripts/e2e_screenshot.py
+
 clean:
 	rm -rf $(VENV) demo .bench .pytest_cache .mypy_cache .ruff_cache

@@ -223,6 +223,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     import bench_routing
 
     bench_routing.main([])
+    # KPIs: `smo kpi report` on a year of 1,000,000 mentions and 50,000 inbox items.
+    import bench_kpi
+
+    bench_kpi.main([])
     return 0
 
 

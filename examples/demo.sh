@@ -118,4 +118,24 @@ smo strategy check
 smo strategy generate --lang nl --out "$ws/socialemediastrategie.html"
 smo strategy generate --lang en --format md --out "$ws/strategy-en.md"
 
-printf '\nDone. Open %s in a browser; the workspace is %s.\n' "$ws/audit-nl.html" "$ws"
+step "smo kpi: Acme's KPIs against their targets, manual figures from the CRM, and ROI"
+cp "$here/acme/kpis.yaml" "$ws/kpis.yaml"
+smo kpi list
+month=$(python3 -c 'import datetime; print(datetime.date.today().strftime("%Y-%m"))')
+smo kpi record aanvragen_social 7 --note "CRM, bron = sociale media"
+smo kpi record linkedin_page_followers 1912
+smo kpi report --period "$month"
+smo kpi report --period "$month" --lang en --format html --out "$ws/kpi-en.html"
+smo kpi cost add --category hours --hours 24 --rate 55 --description "Social media, Sanne"
+smo kpi cost add --category tools --amount 49 --description "Planningstool"
+smo kpi value add --category leads --quantity 7 --unit-value 180 --description "Aanvragen via sociale media (CRM)"
+smo kpi value add --category savings --amount 240 --description "40 vragen via sociale media i.p.v. de telefoon"
+smo kpi roi --period "$month"
+
+step "smo report: the one-page report for the CEO (Dutch HTML) and the report for sales"
+smo report executive --period "$month" --lang nl --format html --out "$ws/directierapportage.html"
+smo report department sales --period "$month" --lang nl
+smo report executive --period "$month" --send --dry-run   # to the strategy's approver
+
+printf '\nDone. Open %s and %s in a browser; the workspace is %s.\n' \
+  "$ws/directierapportage.html" "$ws/audit-nl.html" "$ws"

@@ -40,11 +40,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from smo_cli.cli.me import sparkline
 from smo_cli.config import Settings, load_settings
 from smo_cli.db.engine import make_engine, transaction
 from smo_cli.db.models import LearningGoal, Post, PostDelivery, PostStats, PracticeEntry
 from smo_cli.errors import Conflict, InvalidData, NotFound, UsageError
+from smo_cli.render.output import sparkline
 from smo_cli.services import practice
 from smo_cli.services.practice_stats import PracticeStats, practice_stats, streak
 from tests.conftest import Run

@@ -45,6 +45,8 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "awareness": ("smo_cli.cli.awareness", "Awareness (job 1): campaigns, surveys, reach."),
     "engage": ("smo_cli.cli.engage", "Conversation (job 8): content calendar, posting, replies."),
     "me": ("smo_cli.cli.me", "Staying active yourself (job 10): practice log, goals, stats."),
+    "kpi": ("smo_cli.cli.kpi", "KPIs and ROI (job 9): targets, actuals with formulas, costs."),
+    "report": ("smo_cli.cli.report", "Reports: one page for the CEO, one per department."),
 }
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import difflib
 import sys
-from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
@@ -15,7 +14,7 @@ from typer.core import TyperGroup
 
 from smo_cli.cli._context import get_app
 from smo_cli.cli._options import FormatOpt, LimitOpt, YesOpt, command_group, confirmed
-from smo_cli.render.output import OutputFormat
+from smo_cli.render.output import OutputFormat, sparkline
 
 
 class _LogGroup(TyperGroup):
@@ -282,16 +281,3 @@ def show_stats(
 
 def _on_terminal() -> bool:
     return sys.stdout.isatty()
-
-
-_BARS = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(values: Sequence[int]) -> str:
-    """One character per value, scaled to the largest; zero is the lowest bar and any post at
-    least the second, so a quiet week never looks like a week with one post."""
-    top = max(values, default=0)
-    if top <= 0:
-        return _BARS[0] * len(values)
-    steps = len(_BARS) - 1
-    return "".join(_BARS[0] if v <= 0 else _BARS[max(1, -(-v * steps // top))] for v in values)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import math
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -165,6 +166,36 @@ def _escape_markup(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
+
+
+SPARK_BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float | None], *, from_zero: bool = True) -> str:
+    """A trend in one line of text, one bar per value, `·` where there is none.
+
+    `from_zero` (counts: posts per week) scales to the largest value, zero being the lowest bar
+    and anything above zero at least the second, so one post never looks like none. Otherwise
+    (rates, points, which may be negative) the bars span the lowest to the highest value, and a
+    flat line sits in the middle.
+    """
+    known = [v for v in values if v is not None and math.isfinite(v)]
+    steps = len(SPARK_BARS) - 1
+    low, high = (0.0, max(known, default=0.0)) if from_zero else (
+        min(known, default=0.0), max(known, default=0.0))
+
+    def bar(value: float | None) -> str:
+        if value is None or not math.isfinite(value):
+            return "·"
+        if from_zero:
+            if value <= 0 or high <= 0:
+                return SPARK_BARS[0]
+            return SPARK_BARS[max(1, math.ceil(value * steps / high - 1e-9))]
+        if high == low:
+            return SPARK_BARS[3]
+        return SPARK_BARS[round((value - low) / (high - low) * steps)]
+
+    return "".join(bar(v) for v in values)
 
 
 def plural(count: int, noun: str, plural_form: str | None = None) -> str:

@@ -20,22 +20,32 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from smo_cli.config import Settings, read_yaml
-from smo_cli.db.models import Account, AccountKind, Assignment, Mention, MentionQuery, SavedQuery
+from smo_cli.db.models import Account, AccountKind, Assignment
+from smo_cli.services import kpi_figures
 from smo_cli.services.inbox import is_overdue
 from smo_cli.services.inventory import latest_snapshots
 from smo_cli.services.inventory_gap import find_gaps
+from smo_cli.services.kpi_figures import (
+    group_sentiment,
+    net_sentiment,
+    per_query_counts,
+    positive_share,
+    sentiment_counts,
+    share_of_voice,
+    voice_counts,
+)
 
 Direction = Literal["up", "down"]
 Unit = Literal["count", "percent", "points", "hours", "posts_per_week", "index"]
+# Share of voice's groups live with its query (kpi_figures); named here too for the reports.
+OWN_GROUPS, COMPETITOR_GROUP = kpi_figures.OWN_GROUPS, kpi_figures.COMPETITOR_GROUP
 MANUAL = "manual"                     # the kind of a metric the officer measures by hand
 KPIS_FILE = "kpis.yaml"
 PERIOD_DAYS = 30
-OWN_GROUPS = ("brand", "product", "person", "campaign")    # share of voice: ours ...
-COMPETITOR_GROUP = "competitor"                            # ... against theirs
 UNIT_RANGES: dict[str, tuple[float | None, float | None]] = {
     "count": (0, None), "percent": (0, 100), "points": (-100, 100), "hours": (0, None),
     "posts_per_week": (0, None), "index": (0, 100)}
@@ -88,52 +98,62 @@ BUILTIN: tuple[Metric, ...] = (
            "(opening hours from smo.yaml), over the period's inbox items"),
     Metric("first_response_p90", "hours", "down", "Eerste reactie (90%)",
            "First response (90th percentile)",
-           "de tijd tot de eerste reactie waarbinnen 90% van de inbox-items beantwoord is, "
-           "in werkuren",
-           "the time to first response within which 90% of inbox items were answered, "
-           "in business hours"),
+           "de tijd tot de eerste reactie waarbinnen 90% van de beantwoorde inbox-items van de "
+           "periode beantwoord is (dichtstbijzijnde rang), in werkuren",
+           "the time to first response within which 90% of the period's answered inbox items "
+           "were answered (nearest rank), in business hours"),
     Metric("within_sla", "percent", "up", "Binnen de reactietermijn", "Within SLA",
-           "inbox-items beantwoord binnen hun reactietermijn, als percentage van de items "
-           "waarvan de termijn in de periode afliep",
-           "inbox items answered within their SLA, as a percentage of the items whose SLA "
-           "ended in the period"),
+           "inbox-items van de periode die beantwoord zijn voor hun reactietermijn afliep, als "
+           "percentage van de items met een termijn die beantwoord zijn of waarvan de termijn "
+           "verstreken is",
+           "inbox items of the period answered by their SLA deadline, as a percentage of the "
+           "items with a deadline that were answered or whose deadline has passed"),
     Metric("response_rate", "percent", "up", "Reactiepercentage", "Response rate",
-           "inbox-items met een reactie als percentage van alle inbox-items van de periode "
-           "(gesloten zonder reactie telt als niet beantwoord)",
-           "inbox items with a response as a percentage of all inbox items of the period "
-           "(closed without a response counts as unanswered)"),
+           "inbox-items van de periode met een reactie, als percentage van die een antwoord "
+           "vragen (alle soorten behalve compliment en overig; gesloten zonder reactie telt als "
+           "niet beantwoord)",
+           "inbox items of the period with a response, as a percentage of those that call for "
+           "one (every type but praise and other; closed without a response counts as "
+           "unanswered)"),
     Metric("audience_growth", "percent", "up", "Groei van het publiek", "Audience growth",
-           "de toename van het aantal volgers van de officiële accounts over de periode, als "
-           "percentage van het aantal aan het begin, uit de inventariscontroles",
-           "the increase in followers of the official accounts over the period, as a "
-           "percentage of the number at its start, from the inventory checks"),
+           "de toename van het aantal volgers van de officiële accounts van de laatste "
+           "inventariscontrole voor de periode tot de laatste erin, als percentage van het "
+           "eerste aantal, over de accounts die op beide momenten gecontroleerd zijn",
+           "the increase in followers of the official accounts from the latest inventory check "
+           "before the period to the latest one in it, as a percentage of the first, over the "
+           "accounts checked at both"),
     Metric("followers", "count", "up", "Volgers", "Followers",
            "volgers van de officiële accounts bij de laatste geslaagde inventariscontrole, "
            "opgeteld over de kanalen van het doel",
            "followers of the official accounts at the latest successful inventory check, "
            "added up over the objective's channels"),
     Metric("engagement_rate", "percent", "up", "Betrokkenheid", "Engagement rate",
-           "interacties (likes, reacties, keer gedeeld) op onze berichten als percentage van "
-           "de weergaven, per kanaal, uit de statistieken van het platform",
-           "interactions (likes, comments, shares) on our posts as a percentage of their "
-           "impressions, per channel, from the platform's statistics"),
+           "het gemiddelde over de berichten van de bedrijfsaccounts die in de periode "
+           "verschenen van (likes + reposts + reacties + citaten in de laatste statistiek) ÷ "
+           f"volgers van het account bij publicatie {kpi_figures.TIMES} 100",
+           "the mean, over the posts of the company accounts published in the period, of "
+           "(likes + reposts + replies + quotes in the latest statistics) ÷ followers of the "
+           f"account at publication {kpi_figures.TIMES} 100"),
     Metric("posting_cadence", "posts_per_week", "up", "Publicatieritme", "Posting cadence",
-           "berichten op de officiële accounts per week in de periode",
-           "posts on the official accounts per week in the period"),
+           "berichten op de bedrijfsaccounts van smo engage per week in de periode (een bericht "
+           "op twee accounts telt twee keer; van een lopende periode de weken tot nu)",
+           "posts on the company's smo engage accounts per week in the period (a post on two "
+           "accounts counts twice; of a running period, the weeks so far)"),
     Metric("policy_ack_rate", "percent", "up", "Beleid bevestigd", "Policy acknowledged",
-           "medewerkers die de geldende versie van het socialemediabeleid bevestigden, als "
-           "percentage van alle medewerkers",
-           "employees who acknowledged the current social media policy, as a percentage of "
-           "all employees"),
+           "mensen op de personenlijst die de aan het eind van de periode geldende versie van "
+           "het socialemediabeleid (of een latere) bevestigden, als percentage van allen",
+           "people on the people list who acknowledged the version of the social media policy "
+           "current at the end of the period (or a later one), as a percentage of all of them"),
     Metric("training_coverage", "percent", "up", "Trainingsdekking", "Training coverage",
-           "medewerkers die de training sociale media volgden, als percentage van de "
-           "medewerkers voor wie die bedoeld is",
-           "employees who attended the social media training, as a percentage of the "
-           "employees it is meant for"),
+           "mensen op de personenlijst met een geldige (niet verlopen) afronding van een cursus "
+           "uit training.yaml aan het eind van de periode, als percentage van allen",
+           "people on the people list with a valid (not expired) completion of a course in "
+           "training.yaml at the end of the period, as a percentage of all of them"),
     Metric("awareness_index", "index", "up", "Bewustzijnsindex", "Awareness index",
-           "gemiddelde score op de bewustzijnsenquête onder medewerkers, op een schaal van "
-           "0 tot 100",
-           "average score on the employee awareness survey, on a scale of 0 to 100"),
+           "gemiddelde score op de laatste bewustzijnsenquête onder medewerkers die voor het "
+           "eind van de periode openging, op een schaal van 0 tot 100",
+           "average score on the latest employee awareness survey opened by the end of the "
+           "period, on a scale of 0 to 100"),
     Metric("inventory_gaps_open", "count", "down", "Open inventarisverschillen",
            "Open inventory gaps",
            "bevindingen van smo inventory gap op de peildatum: ontbrekende of slapende "
@@ -281,13 +301,11 @@ class Standing:
 
     @property
     def net_sentiment(self) -> float | None:
-        if not self.scored:
-            return None
-        return (self.sentiment["positive"] - self.sentiment["negative"]) / self.scored * 100
+        return net_sentiment(self.sentiment)
 
     @property
     def positive_share(self) -> float | None:
-        return self.sentiment["positive"] / self.scored * 100 if self.scored else None
+        return positive_share(self.sentiment)
 
     def current(self, key: str | None, platforms: list[str]) -> float | None:
         """The figure of a metric as smo measures it today, when it does (else None)."""
@@ -349,35 +367,12 @@ def _accounts(session: Session) -> list[AccountFigure]:
 
 def _mentions(session: Session, since: datetime, until: datetime
               ) -> tuple[dict[str, int], list[GroupFigure], dict[str, int], float | None]:
-    when = func.coalesce(col(Mention.published_at), col(Mention.first_seen_at))
-    in_period = (when >= since, when < until)
-    sentiment = dict.fromkeys(("positive", "neutral", "negative", "none"), 0)
-    for label, count in session.execute(select(col(Mention.sentiment), func.count()).where(
-            *in_period).group_by(col(Mention.sentiment))).all():
-        key = label if label in sentiment else "none"
-        sentiment[key] += count
+    sentiment = sentiment_counts(session, since, until)
     total = sum(sentiment.values())
-    by_group: dict[str, Counter[str]] = {}
-    per_query: dict[str, int] = {}
-    rows = session.execute(select(col(MentionQuery.query_name), col(SavedQuery.group),
-                                  col(Mention.id), col(Mention.sentiment))
-                           .join(Mention, col(Mention.id) == col(MentionQuery.mention_id))
-                           .outerjoin(SavedQuery, col(SavedQuery.name) ==
-                                      col(MentionQuery.query_name))
-                           .where(*in_period)).all()
-    seen: dict[str, set[int]] = {}
-    for query_name, group, mention_id, label in rows:
-        per_query[query_name] = per_query.get(query_name, 0) + 1
-        group = group or "other"
-        if mention_id in seen.setdefault(group, set()):
-            continue                    # two queries of one group count a mention once
-        seen[group].add(mention_id)
-        by_group.setdefault(group, Counter())[label or "none"] += 1
+    by_group = group_sentiment(session, since, until)
     groups = [GroupFigure(group, sum(c.values()), sum(c.values()) / total * 100 if total else 0.0,
                           c["positive"], c["neutral"], c["negative"])
               for group, c in sorted(by_group.items(), key=lambda kv: (-sum(kv[1].values()),
                                                                         kv[0]))]
-    own = set().union(*(seen.get(g, set()) for g in OWN_GROUPS))
-    theirs = seen.get(COMPETITOR_GROUP, set())
-    sov = len(own) / (len(own) + len(theirs)) * 100 if own or theirs else None
-    return sentiment, groups, dict(sorted(per_query.items())), sov
+    return (sentiment, groups, per_query_counts(session, since, until),
+            share_of_voice(*voice_counts(session, since, until)))

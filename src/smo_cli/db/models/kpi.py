@@ -56,3 +56,4 @@ class ValueEntry(SQLModel, table=True):
     amount: float = Field(sa_type=Float)           # quantity x unit value, or the amount saved
     department: str | None = Field(default=None, max_length=40)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 from smo_cli.db.types import UTCDateTime, utcnow
@@ -46,6 +46,14 @@ class SavedQuery(SQLModel, table=True):
 
 class Mention(SQLModel, table=True):
     __tablename__ = "mention"
+    # With the sentiment in them, the KPI counts of a period's mentions per sentiment read these
+    # indexes alone (services/kpi_figures.py: published in the window, or unpublished and first
+    # seen in it); migration 0012_kpi_indexes.
+    __table_args__ = (
+        Index("ix_mention_published_sentiment", "published_at", "sentiment"),
+        Index("ix_mention_seen_published_sentiment", "first_seen_at", "published_at",
+              "sentiment"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     source_id: int | None = Field(
