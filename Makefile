@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: venv demo test lint unit bench clean
+.PHONY: venv demo test test-postgres lint unit bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ unit: venv
 	$(BIN)/pytest
 
 test: lint unit
+
+# The whole suite again, each test's workspace on its own fresh PostgreSQL database.
+test-postgres: venv
+	@test -n "$$SMO_TEST_DATABASE_URL" || { echo "set SMO_TEST_DATABASE_URL to a PostgreSQL \
+	server, e.g. postgresql://user:pw@127.0.0.1:5432/postgres (a user with CREATEDB)" >&2; exit 2; }
+	$(BIN)/pytest
 
 bench: venv
 	$(BIN)/python benchmarks/run.py

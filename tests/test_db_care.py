@@ -36,7 +36,7 @@ from smo_cli.services.backup import database_stats
 from smo_cli.services.listening import run_lock
 from smo_cli.services.retention import Limits, parse_age, purge, vacuum
 from smo_cli.sources.base import Item
-from tests.conftest import Run
+from tests.conftest import ON_POSTGRES, Run
 from tests.test_db import _fresh_postgres_database
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -89,6 +89,7 @@ def file_count(path: Path, table: str) -> int:
 
 # --- backup ---------------------------------------------------------------------------------
 
+@pytest.mark.skipif(ON_POSTGRES, reason="backup and restore are for the SQLite file")
 def test_backup_while_another_thread_writes_is_intact_and_restores(
         run: Run, engine: Engine, workspace: Path, tmp_path: Path) -> None:
     stop = threading.Event()
@@ -134,6 +135,7 @@ def test_backup_while_another_thread_writes_is_intact_and_restores(
     assert file_count(safety, "mention") == len(written)
 
 
+@pytest.mark.skipif(ON_POSTGRES, reason="backup and restore are for the SQLite file")
 def test_backup_goes_to_the_backups_folder_by_default(run: Run, workspace: Path) -> None:
     first = run("db", "backup")
     second = run("db", "backup")
@@ -144,6 +146,7 @@ def test_backup_goes_to_the_backups_folder_by_default(run: Run, workspace: Path)
     assert "integrity check ok" in first.stdout
 
 
+@pytest.mark.skipif(ON_POSTGRES, reason="backup and restore are for the SQLite file")
 def test_backup_into_a_folder_names_the_file(run: Run, tmp_path: Path) -> None:
     folder = tmp_path / "elsewhere"
     folder.mkdir()
@@ -151,6 +154,7 @@ def test_backup_into_a_folder_names_the_file(run: Run, tmp_path: Path) -> None:
     assert len(list(folder.glob("smo-*.db"))) == 1
 
 
+@pytest.mark.skipif(ON_POSTGRES, reason="backup and restore are for the SQLite file")
 def test_backup_never_overwrites_a_file(run: Run, tmp_path: Path) -> None:
     target = tmp_path / "taken.db"
     target.write_text("mine")
@@ -169,6 +173,7 @@ def test_backup_of_postgresql_points_to_pg_dump(run: Run) -> None:
 
 # --- restore --------------------------------------------------------------------------------
 
+@pytest.mark.skipif(ON_POSTGRES, reason="backup and restore are for the SQLite file")
 def test_restore_refuses_a_file_that_is_not_an_smo_database(
         run: Run, engine: Engine, workspace: Path, tmp_path: Path) -> None:
     add_mentions(engine, range(3), NOW)
@@ -190,6 +195,7 @@ def test_restore_refuses_a_file_that_is_not_an_smo_database(
     assert not list(workspace.glob("*.restore*"))
 
 
+@pytest.mark.skipif(ON_POSTGRES, reason="backup and restore are for the SQLite file")
 def test_restore_refuses_a_backup_from_a_newer_smo(
         run: Run, engine: Engine, tmp_path: Path) -> None:
     backup = tmp_path / "future.db"
@@ -205,6 +211,7 @@ def test_restore_refuses_a_backup_from_a_newer_smo(
     assert count(engine, Mention) == 2
 
 
+@pytest.mark.skipif(ON_POSTGRES, reason="backup and restore are for the SQLite file")
 def test_restore_of_an_older_schema_upgrades_it(run: Run, engine: Engine, tmp_path: Path) -> None:
     old = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     upgrade(old, "0010_engage")
@@ -225,6 +232,7 @@ def test_restore_needs_yes_without_a_terminal(run: Run, engine: Engine, tmp_path
     assert count(engine, Mention) == 2
 
 
+@pytest.mark.skipif(ON_POSTGRES, reason="backup and restore are for the SQLite file")
 def test_restore_asks_on_a_terminal(run: Run, engine: Engine, tmp_path: Path,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("smo_cli.cli._options.interactive", lambda: True)
@@ -240,6 +248,7 @@ def test_restore_asks_on_a_terminal(run: Run, engine: Engine, tmp_path: Path,
     assert count(engine, Mention) == 0
 
 
+@pytest.mark.skipif(ON_POSTGRES, reason="backup and restore are for the SQLite file")
 def test_restore_waits_for_a_listen_run(run: Run, engine: Engine, workspace: Path,
                                         tmp_path: Path) -> None:
     backup = tmp_path / "b.db"

@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from smo_cli.config import load_workspace
-from tests.conftest import Run
+from tests.conftest import ON_POSTGRES, Run
 
 # --- a feed server on 127.0.0.1 -------------------------------------------------------------------
 
@@ -253,6 +253,7 @@ QUICK_FEEDS = {
 SLOW_POST = Post("https://traag.example/acme-jaarverslag", "Acme jaarverslag", "Omzet stijgt.")
 
 
+@pytest.mark.skipif(ON_POSTGRES, reason="reads the SQLite file; test_faults.py covers PostgreSQL")
 @pytest.mark.usefixtures("brand_query")
 def test_a_run_killed_midway_and_run_again_stores_each_item_once(
         run: Run, feeds: FeedServer, workspace: Path) -> None:
@@ -291,6 +292,7 @@ def test_a_run_killed_midway_and_run_again_stores_each_item_once(
     assert query_db(workspace, "PRAGMA integrity_check") == [("ok",)]
 
 
+@pytest.mark.skipif(ON_POSTGRES, reason="reads the SQLite file; test_faults.py covers PostgreSQL")
 @pytest.mark.usefixtures("brand_query")
 def test_two_runs_started_together_one_works_and_the_other_gives_way(
         run: Run, feeds: FeedServer, workspace: Path) -> None:

@@ -9,9 +9,10 @@ import yaml
 
 from smo_cli.config import find_workspace_root, load_settings
 from smo_cli.errors import InvalidData, NotFound
-from tests.conftest import Run
+from tests.conftest import ON_POSTGRES, Run
 
 
+@pytest.mark.skipif(ON_POSTGRES, reason="checks the default SQLite file smo.db")
 def test_init_writes_commented_config_and_migrated_database(run: Run, tmp_path: Path) -> None:
     target = tmp_path / "new"
     result = run("init", str(target), "--org", "Bakkerij De Korf", "--lang", "nl")

@@ -38,15 +38,17 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "route": ("smo_cli.cli.route", "Routing rules (job 7): lint, test, explain."),
     "inbox": ("smo_cli.cli.inbox", "The inbox: who answers which mention, by when."),
     "outbox": ("smo_cli.cli.outbox", "Messages to departments and people: send, list, retry."),
-    "privacy": ("smo_cli.cli.privacy", "Personal data (GDPR): export or erase one person's data."),
     "policy": ("smo_cli.cli.policy", "The social media policy (job 4): init, check, generate."),
-    "strategy": ("smo_cli.cli.strategy", "Social media strategy (job 2): init, check, generate."),
     "training": ("smo_cli.cli.training", "Training (job 5): courses, sessions, invites, coverage."),
     "awareness": ("smo_cli.cli.awareness", "Awareness (job 1): campaigns, surveys, reach."),
+    "strategy": ("smo_cli.cli.strategy", "Social media strategy (job 2): init, check, generate."),
     "engage": ("smo_cli.cli.engage", "Conversation (job 8): content calendar, posting, replies."),
     "me": ("smo_cli.cli.me", "Staying active yourself (job 10): practice log, goals, stats."),
+    "privacy": ("smo_cli.cli.privacy", "Personal data (GDPR): export or erase one person's data."),
     "kpi": ("smo_cli.cli.kpi", "KPIs and ROI (job 9): targets, actuals with formulas, costs."),
     "report": ("smo_cli.cli.report", "Reports: one page for the CEO, one per department."),
+    "schedule": ("smo_cli.cli.schedule", "Run unattended: install smo's jobs in cron or systemd."),
+    "doctor": ("smo_cli.cli.doctor", "Health check: config, database, secrets, jobs, sources."),
 }
 
 
@@ -123,6 +125,18 @@ def debug_of(ctx: Any) -> bool:
     return isinstance(ctx.obj, AppContext) and ctx.obj.debug
 
 
+def _database_advice(reason: str) -> str:
+    """What to do about a database error: waiting helps only when another process holds it."""
+    lowered = reason.lower()
+    if "readonly" in lowered or "read-only" in lowered or "permission denied" in lowered:
+        return "the database (or its folder) cannot be written: check its owner and permissions"
+    if "full" in lowered or "disk i/o" in lowered or "no space" in lowered:
+        return "the disk may be full: free space, then run again (nothing was half-written)"
+    if "locked" in lowered or "busy" in lowered or "could not obtain lock" in lowered:
+        return "another smo may be writing; try again"
+    return "check the database with `smo db status`, then try again"
+
+
 def _handle_exception(ctx: Any, exc: Exception) -> Any:
     from smo_cli.errors import ExitCode, SmoError
     from smo_cli.render.output import error
@@ -142,7 +156,7 @@ def _handle_exception(ctx: Any, exc: Exception) -> Any:
 
         if isinstance(exc, DBAPIError) and not debug_of(ctx):
             reason = " ".join(str(exc.orig).split())
-            error(f"database error: {reason}", "another smo may be writing; try again")
+            error(f"database error: {reason}", _database_advice(reason))
             raise typer.Exit(ExitCode.SOURCE) from None
     debug = debug_of(ctx)
     if isinstance(exc, SmoError):
