@@ -1,4 +1,5 @@
-"""The KPI benchmark of issue 8: `smo kpi report --period <a month>` on a year of listening.
+"""The KPI benchmark of issue 8: `smo kpi report` and `smo report executive` for one month of a
+year of listening.
 
 Workspace: Acme's smo.yaml and kpis.yaml (twelve KPIs: every family of built-in metric and two
 manual ones), six saved queries (brand, product, person, campaign, a competitor, other), and a
@@ -7,11 +8,13 @@ matched queries each, 10% without a publication date) and 50,000 inbox items (85
 0-72 hours, 80% with an SLA deadline). Rows go in through plain sqlite3 `executemany` into the
 migrated database, which takes seconds, not the minutes the ORM would.
 
-Figure: the wall-clock time of `python -m smo_cli kpi report --period 2026-10 -f json` as a fresh
-process (median of `--runs` after one warm-up), and its peak memory (ru_maxrss of that child
-alone, measured by a small wrapper process). Baselines measured in the same run: `smo --version`
-(the start-up every command pays) and a bare `SELECT COUNT(*)` of October's mentions through
-sqlite3. Targets: at most 2 s and 300 MB (issue 8, on a 2-core machine).
+Figures: the wall-clock time of `python -m smo_cli kpi report --period 2026-10 -f json` and of
+`python -m smo_cli report executive --period 2026-10 --lang en` (Markdown) as fresh processes
+(medians of `--runs` after one warm-up each, the commands run in turn so drift hits all alike),
+and the peak memory of each (ru_maxrss of that child alone, measured by a small wrapper
+process). Baselines measured in the same run: `smo --version` (the start-up every command pays)
+and a bare `SELECT COUNT(*)` of October's mentions through sqlite3. Targets for each command:
+at most 2 s and 300 MB (issue 8, on a 2-core machine).
 
     .venv/bin/python benchmarks/bench_kpi.py [--mentions 1000000] [--items 50000] [--runs 5]
 """
@@ -200,43 +203,61 @@ def _count_month(database: Path) -> float:
     return time.perf_counter() - started
 
 
+def _check_executive(out: str, volume: float) -> None:
+    """The executive report states the month's mentions as the KPI report counted them."""
+    if not out.startswith("# ") or f"{volume:,.0f} mentions" not in out:
+        raise RuntimeError("the executive report did not show the month's mentions")
+
+
+def _verdict(name: str, seconds: float, baseline: float, peak: float, cpu: float) -> str:
+    verdict = "PASS" if seconds <= TARGET_SECONDS and peak <= TARGET_MB else "FAIL"
+    return (f"  {name:<16} {seconds * 1000:5.0f} ms   ratio to smo --version "
+            f"{seconds / baseline:5.2f}   cpu {cpu * 1000:5.0f} ms   peak memory {peak:4.0f} MB"
+            f"   target <= {TARGET_SECONDS:.0f} s and <= {TARGET_MB:.0f} MB   {verdict}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="smo kpi report on a generated year")
+    parser = argparse.ArgumentParser(description="smo kpi report and smo report executive on "
+                                                 "a generated year")
     parser.add_argument("--mentions", type=int, default=1_000_000)
     parser.add_argument("--items", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
-    print(f"\nsmo kpi report --period {PERIOD} ({args.mentions:,} mentions, {args.items:,} "
-          "inbox items over 12 months)")
+    print(f"\nsmo kpi report and smo report executive --period {PERIOD} ({args.mentions:,} "
+          f"mentions, {args.items:,} inbox items over 12 months)")
     with tempfile.TemporaryDirectory(prefix="smo-bench-kpi-") as tmp:
         root = Path(tmp) / "ws"
         try:
             seconds = build(root, args.mentions, args.items)
             print(f"  generated in {seconds:.1f} s (sqlite3 executemany)")
             env = {"SMO_WORKSPACE": str(root), "PATH": "/usr/bin:/bin", "HOME": tmp}
-            report = [PYTHON, "-m", "smo_cli", "kpi", "report", "--period", PERIOD, "-f", "json"]
-            version = [PYTHON, "-m", "smo_cli", "--version"]
-            _, out = _run(report, env)                  # warm-up, and a check of the output
-            kpis = json.loads(out)["kpis"]
+            smo = [PYTHON, "-m", "smo_cli"]
+            commands = {"kpi report": [*smo, "kpi", "report", "--period", PERIOD, "-f", "json"],
+                        "report executive": [*smo, "report", "executive", "--period", PERIOD,
+                                             "--lang", "en"]}
+            version = [*smo, "--version"]
+            # Warm-ups, and a check of what the commands print.
+            kpis = json.loads(_run(commands["kpi report"], env)[1])["kpis"]
             if len(kpis) != 12 or kpis[0]["actual"]["value"] is None:
                 raise RuntimeError("the report did not measure the KPIs")
-            figures, baselines = [], []
+            volume = next(k for k in kpis if k["metric"] == "mention_volume")["actual"]["value"]
+            _check_executive(_run(commands["report executive"], env)[1], volume)
+            times: dict[str, list[float]] = {name: [] for name in commands}
+            baselines = []
             for _ in range(args.runs):
                 baselines.append(_run(version, env)[0])
-                figures.append(_run(report, env)[0])
-            figure, baseline = statistics.median(figures), statistics.median(baselines)
-            peak, cpu = _usage(report, env)
+                for name, command in commands.items():
+                    times[name].append(_run(command, env)[0])
+            baseline = statistics.median(baselines)
+            usage = {name: _usage(command, env) for name, command in commands.items()}
             count = _count_month(root / "smo.db")
         except (RuntimeError, OSError, subprocess.TimeoutExpired, ValueError) as exc:
             print(f"  ERROR     {exc}")
             return 0
-    volume = next(k for k in kpis if k["metric"] == "mention_volume")["actual"]["value"]
-    verdict = "PASS" if figure <= TARGET_SECONDS and peak <= TARGET_MB else "FAIL"
-    print(f"  report   {figure * 1000:7.0f} ms   smo --version {baseline * 1000:5.0f} ms   "
-          f"ratio {figure / baseline:5.2f}   SELECT COUNT(*) of the month {count * 1000:5.0f} ms"
-          f" ({volume:,.0f} mentions)")
-    print(f"  cpu {cpu * 1000:7.0f} ms   peak memory {peak:5.0f} MB   target <= "
-          f"{TARGET_SECONDS:.0f} s and <= {TARGET_MB:.0f} MB   {verdict}")
+    print(f"  baselines smo --version {baseline * 1000:.0f} ms, SELECT COUNT(*) of the month "
+          f"{count * 1000:.0f} ms ({volume:,.0f} mentions)")
+    for name in commands:
+        print(_verdict(name, statistics.median(times[name]), baseline, *usage[name]))
     return 0
 
 

@@ -223,7 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     import bench_routing
 
     bench_routing.main([])
-    # KPIs: `smo kpi report` on a year of 1,000,000 mentions and 50,000 inbox items.
+    # KPIs and reports: `smo kpi report` and `smo report executive` on a year of 1,000,000
+    # mentions and 50,000 inbox items.
     import bench_kpi
 
     bench_kpi.main([])

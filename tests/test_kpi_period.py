@@ -60,5 +60,6 @@ def test_period_is_a_value_object() -> None:
 
 def test_a_trend_sparkline_spans_low_to_high_and_marks_gaps() -> None:
     assert sparkline([None, -20.0, 0.0, 20.0, None], from_zero=False) == "·▁▅█·"
+    assert sparkline([1, 2, None, 4], from_zero=False) == "▁▃·█"     # as the reports show it
     assert sparkline([5.0, 5.0], from_zero=False) == "▄▄"
     assert sparkline([None, None], from_zero=False) == "··"

@@ -200,7 +200,7 @@ def acme(run: Run, workspace: Path) -> Run:
         assert result.exit_code == 0, (args, result.stderr)
     for name in ("rules.yaml", "training.yaml"):
         shutil.copy(EXAMPLES / name, workspace / name)
-    engine = make_engine(f"sqlite:///{workspace / 'smo.db'}")
+    engine = make_engine(load_workspace(workspace).database_url)
     with transaction(engine) as session:
         _records(session)
     engine.dispose()

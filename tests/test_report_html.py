@@ -12,7 +12,7 @@ import pytest
 from markupsafe import Markup
 from pypdf import PdfReader
 
-from smo_cli.render.charts import Bar, bar_chart, sparkline, trend_line
+from smo_cli.render.charts import Bar, bar_chart, trend_line
 from smo_cli.render.documents import markdown_to_html
 from smo_cli.services.reports_data import safe_link
 from tests.conftest import Run
@@ -134,12 +134,6 @@ def test_bar_chart_escapes_labels_and_captions() -> None:
     widths = re.findall(r'<rect [^>]*width="([^"]*)"', svg)
     assert float(widths[0]) > 0 and widths[1] == "0"
     assert bar_chart([], title="none").startswith("<svg")
-
-
-def test_sparkline_marks_missing_periods() -> None:
-    assert sparkline([1, 2, None, 4]) == "▁▃·█"
-    assert sparkline([5, 5]) == "▄▄"
-    assert sparkline([None, None]) == "··"
 
 
 @pytest.mark.parametrize(("url", "expected"), [

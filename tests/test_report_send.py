@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 from sqlmodel import col, select
 
+from smo_cli.config import load_workspace
 from smo_cli.db.engine import make_engine, reading
 from smo_cli.db.models import OutboxMessage
 from tests.conftest import Run
@@ -36,7 +37,7 @@ def _body(mail: EmailMessage, kind: str) -> str:
 
 
 def _outbox(workspace: Path) -> list[OutboxMessage]:
-    engine = make_engine(f"sqlite:///{workspace / 'smo.db'}")
+    engine = make_engine(load_workspace(workspace).database_url)
     with reading(engine) as session:
         rows = list(session.exec(select(OutboxMessage).where(
             col(OutboxMessage.delivery) == "report")).all())

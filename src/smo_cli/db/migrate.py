@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 # The newest revision in db/migrations/versions; a test keeps it equal to Alembic's head.
-HEAD_REVISION = "0012_kpi_indexes"
+HEAD_REVISION = "0013_report_indexes"
 SCRIPT_LOCATION = "smo_cli.db:migrations"
 
 

@@ -116,23 +116,3 @@ def bar_chart(bars: Sequence[Bar], *, title: str, width: int = 340, bar_height: 
                      f'font-size="10">{escape(bar.caption)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
-
-
-BLOCKS = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(values: Sequence[float | None]) -> str:
-    """A trend as text for Markdown and terminals: one block per period, `·` where no value."""
-    known = [v for v in values if v is not None and math.isfinite(v)]
-    if not known:
-        return "·" * len(values)
-    low, high = min(known), max(known)
-    span = high - low
-    marks = []
-    for value in values:
-        if value is None or not math.isfinite(value):
-            marks.append("·")
-        else:
-            level = 3 if span == 0 else round((value - low) / span * (len(BLOCKS) - 1))
-            marks.append(BLOCKS[level])
-    return "".join(marks)

@@ -67,11 +67,14 @@ class KpiRow:
 
 
 def kpi_report(session: Session, workspace: Workspace, period: Period, *,
-               department: str | None = None, lang: str = "en",
-               now: datetime | None = None) -> list[KpiRow]:
+               department: str | None = None, lang: str = "en", now: datetime | None = None,
+               measurer: Measurer | None = None) -> list[KpiRow]:
     """Every KPI of kpis.yaml over `period` (of one department's figures, where they have
-    one), with the previous period and a trend of the last six."""
-    measurer = Measurer(session, workspace, lang=lang, now=now)
+    one), with the previous period and a trend of the last six.
+
+    A report that shows more figures passes its own `measurer` (its `lang` and `now` then
+    apply), so what the KPIs measured is not measured again for the rest of the report."""
+    measurer = measurer or Measurer(session, workspace, lang=lang, now=now)
     return [_row(measurer, entry, period, department) for entry in load_kpis(workspace)]
 
 

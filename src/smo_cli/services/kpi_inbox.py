@@ -58,6 +58,11 @@ class greatest(FunctionElement[float]):
     name = "greatest"
 
 
+@compiles(greatest)
+def _greatest(element: greatest, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"GREATEST({compiler.process(element.clauses, **kw)})"
+
+
 @compiles(greatest, "sqlite")
 def _greatest_sqlite(element: greatest, compiler: SQLCompiler, **kw: Any) -> str:
     return f"max({compiler.process(element.clauses, **kw)})"

@@ -2,7 +2,8 @@
 
 `Measurer` keeps what it computed for the lifetime of one report, so the six periods of a trend
 and the KPIs that share a query (volume, net sentiment and positive share come from one count per
-sentiment) ask the database once. `measure` is the one-off form.
+sentiment) ask the database once, and a figure a report shows twice (in its KPIs and in its own
+sections) is measured once. `measure` is the one-off form.
 
 Which figures follow --dept: inbox items (by the department they were routed to), people
 (policy, training, awareness survey answers), inventory gaps and accounts owned by the department
@@ -74,6 +75,13 @@ class Measurer:
 
     def __call__(self, key: str, period: Period, department: str | None = None) -> Measurement:
         department = check_department(self.workspace.settings, department)
+        memo = ("measurement", key, period, department)
+        if memo not in self._memo:
+            self._memo[memo] = self._measure(key, period, department)
+        found: Measurement = self._memo[memo]
+        return found
+
+    def _measure(self, key: str, period: Period, department: str | None) -> Measurement:
         builtin = METRICS.get(key)
         if builtin is None:
             if key not in self.manual_units():

@@ -145,7 +145,7 @@ def headline(session: Session, workspace: Workspace, period: Period, measurer: M
     """The KPIs of kpis.yaml against their targets; without that file (or with no KPI in it)
     the built-in headline metrics, measured the same way but with no target."""
     if (workspace.root / KPIS_FILE).is_file():
-        rows = kpi_report(session, workspace, period, lang=measurer.lang, now=measurer.now)
+        rows = kpi_report(session, workspace, period, measurer=measurer)
         if rows:
             return rows, True
     built = []

@@ -5,7 +5,7 @@ mentions into Python: a department's items are counted by type, priority, state,
 and sentiment in the database, and only the few mentions a report shows (the worst, the best,
 the items at risk or open) are fetched, with LIMIT.
 
-A mention belongs to a period as the KPIs count it (`kpi_figures.mention_in`: its publication
+A mention belongs to a period as the KPIs count it (`kpi_figures.window_parts`: its publication
 time, or without one when smo first saw it, as two index-friendly ranges).
 
 Mention text comes from the internet: every field is passed on as plain text for the templates
@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -36,7 +36,7 @@ from smo_cli.db.models import (
     SavedQuery,
 )
 from smo_cli.services.inbox import is_overdue
-from smo_cli.services.kpi_figures import OWN_GROUPS, SENTIMENTS, mention_in
+from smo_cli.services.kpi_figures import OWN_GROUPS, SENTIMENTS, unindexed, window_parts
 
 __all__ = ["SENTIMENTS"]   # re-exported: the reports count by these labels
 
@@ -146,6 +146,13 @@ def _item(row: Any, zone: ZoneInfo) -> MentionItem:
                        local(published or seen, zone), sentiment)
 
 
+def _strongest(sentiment: Any, score: Any, ident: Any) -> tuple[ColumnElement[Any], ...]:
+    """The order of strength of feeling: negative the lowest score first, positive the highest,
+    a mention without a score last, the newest first among equals."""
+    strength = case((sentiment == "negative", score), else_=-score)
+    return score.is_(None), strength, ident.desc()
+
+
 def top_mentions(session: Session, since: datetime, until: datetime, *, zone: ZoneInfo,
                  limit: int = 3) -> tuple[list[MentionItem], list[MentionItem]]:
     """(most negative, most positive): the mentions about us in the window (matched by a query
@@ -153,25 +160,38 @@ def top_mentions(session: Session, since: datetime, until: datetime, *, zone: Zo
     sentiment score, the newest first among equals.
 
     smo stores no reach (followers, views) for a mention, so strength of feeling stands in for
-    it. Both lists come from one pass over the window, ranked per sentiment in SQL."""
-    score = col(Mention.sentiment_score)
+    it. One statement: the first few of each sentiment in each part of the window (one index
+    each, as the KPIs count them), ranked per sentiment; only the mentions shown are read whole.
+    """
     ours = sa_select(col(SavedQuery.name)).where(col(SavedQuery.group).in_(OWN_GROUPS))
+    # One seek to the mention's few links, then their names are compared (as voice_counts).
     about_us = exists().where(col(MentionQuery.mention_id) == col(Mention.id),
-                              col(MentionQuery.query_name).in_(ours))
-    # Negative: the lowest score first; positive: the highest.
-    strength = case((col(Mention.sentiment) == "negative", score), else_=-score)
-    rank = func.row_number().over(partition_by=col(Mention.sentiment),
-                                  order_by=(score.is_(None), strength, col(Mention.id).desc()))
-    ranked = (sa_select(*_MENTION_COLUMNS, rank.label("rank"))
-              .where(mention_in(since, until),
-                     col(Mention.sentiment).in_(("negative", "positive")), about_us)
-              .subquery())
-    rows = session.execute(sa_select(ranked).where(ranked.c.rank <= limit)
-                           .order_by(ranked.c.sentiment, ranked.c.rank)).all()
-    found: dict[str, list[MentionItem]] = {"negative": [], "positive": []}
+                              unindexed(col(MentionQuery.query_name)).in_(ours))
+    firsts = []
+    for sentiment in ("negative", "positive"):
+        for part in window_parts(since, until):
+            # The part's ids of this sentiment come from its (time, sentiment) index alone, so
+            # only those mentions are read from the table; SQLite would otherwise read every
+            # mention of the window to look at its sentiment (twice the time).
+            felt = sa_select(col(Mention.id)).where(*part, col(Mention.sentiment) == sentiment)
+            first = (sa_select(col(Mention.id), col(Mention.sentiment),
+                               col(Mention.sentiment_score))
+                     .where(col(Mention.id).in_(felt), about_us)
+                     .order_by(*_strongest(col(Mention.sentiment), col(Mention.sentiment_score),
+                                           col(Mention.id))).limit(limit))
+            firsts.append(sa_select(first.subquery()))
+    found = union_all(*firsts).subquery()
+    rank = func.row_number().over(partition_by=found.c.sentiment, order_by=_strongest(
+        found.c.sentiment, found.c.sentiment_score, found.c.id))
+    ranked = sa_select(found.c.id, rank.label("rank")).subquery()
+    rows = session.execute(sa_select(*_MENTION_COLUMNS)
+                           .join(ranked, ranked.c.id == col(Mention.id))
+                           .where(ranked.c.rank <= limit)
+                           .order_by(col(Mention.sentiment), ranked.c.rank)).all()
+    shown: dict[str, list[MentionItem]] = {"negative": [], "positive": []}
     for row in rows:
-        found[row.sentiment].append(_item(row, zone))
-    return found["negative"], found["positive"]
+        shown[row.sentiment].append(_item(row, zone))
+    return shown["negative"], shown["positive"]
 
 
 def _routed(session: Session, where: list[ColumnElement[bool]], zone: ZoneInfo, now: datetime,

@@ -15,8 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from smo_cli.config import Workspace
-from smo_cli.render.charts import Bar, bar_chart, sparkline, trend_line
+from smo_cli.render.charts import Bar, bar_chart, trend_line
 from smo_cli.render.documents import document_as, render
+from smo_cli.render.output import sparkline
 from smo_cli.services.kpi import Measurement, Period
 from smo_cli.services.metrics import METRICS, format_value
 from smo_cli.services.reports import VOICE, DepartmentReport, ExecutiveReport
@@ -213,7 +214,7 @@ def executive_context(report: ExecutiveReport) -> dict[str, Any]:
             "actual": format_value(row.actual.value, row.unit, lang),
             "target": None if row.target is None else format_value(row.target, row.unit, lang),
             "previous": format_value(row.previous.value, row.unit, lang),
-            "status": row.status, "spark": sparkline(row.trend),
+            "status": row.status, "spark": sparkline(row.trend, from_zero=False),
             "chart": trend_line(row.trend, target=row.target,
                                 label=f"{row.name}: {len(row.trend)} {report.period.kind}s")})
     voice = {key: _figure(found, notes, lang, shown=True) for key, found in report.voice.items()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from smo_cli.db.types import UTCDateTime, utcnow
@@ -15,7 +15,10 @@ class Assignment(SQLModel, table=True):
     """An inbox item: one mention for one department or person, decided by one rule."""
 
     __tablename__ = "assignment"
-    __table_args__ = (UniqueConstraint("mention_id", "rule_id", name="uq_assignment_rule"),)
+    # The inbox figures of a period are its items by creation time (services/kpi_inbox.py, the
+    # reports); migration 0013_report_indexes.
+    __table_args__ = (UniqueConstraint("mention_id", "rule_id", name="uq_assignment_rule"),
+                      Index("ix_assignment_created_at", "created_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     mention_id: int = Field(sa_column=Column(
