@@ -4,7 +4,9 @@ With `SMO_TEST_DATABASE_URL` naming a PostgreSQL server (postgresql://user:pw@12
 postgres; the user needs CREATEDB), every workspace gets its own fresh PostgreSQL database instead
 of the SQLite file, so the whole suite runs against PostgreSQL (`make test-postgres`). Tests that
 are about the SQLite file itself (backups, PRAGMAs, its locking) skip there: `sqlite_only`, or
-`pytest.mark.skipif(ON_POSTGRES, reason=...)`.
+`pytest.mark.skipif(ON_POSTGRES, reason=...)`. Tests open a workspace's database with
+`workspace_engine(workspace)`, never by the path of its smo.db (there is none on PostgreSQL); a
+second workspace gets a database of its own from `another_workspace`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typer.testing import CliRunner
 
 from smo_cli.cli._context import AppContext
 from smo_cli.cli.app import app
+from smo_cli.config import load_workspace
 from smo_cli.db.engine import make_engine
 from smo_cli.db.migrate import ensure_schema
 from smo_cli.services.workspace import create_workspace
@@ -184,12 +187,44 @@ def workspace(migrated_template: Path, tmp_path: Path, monkeypatch: pytest.Monke
     if workspace_database is None:
         monkeypatch.delenv("SMO_DATABASE_URL", raising=False)
     else:
+        # No stale SQLite file beside a PostgreSQL workspace: a test that opened it by mistake
+        # would check an empty copy of the template and pass whatever the commands did.
+        for stale in root.glob("smo.db*"):
+            stale.unlink()
         # In smo.yaml, for code given an empty environment; and in the environment, so
         # subprocesses (`python -m smo_cli`) use it too, whatever smo.yaml a test writes.
         with (root / "smo.yaml").open("a", encoding="utf-8") as config:
             config.write(f"\ndatabase_url: {workspace_database}\n")
         monkeypatch.setenv("SMO_DATABASE_URL", workspace_database)
     return root
+
+
+def workspace_engine(workspace: Path) -> Engine:
+    """An engine on the workspace's own database, the one its commands use: its SQLite file, or
+    its PostgreSQL database under SMO_TEST_DATABASE_URL. The caller disposes of it."""
+    return make_engine(load_workspace(workspace).database_url)
+
+
+@dataclass
+class OtherWorkspace:
+    """A second workspace a test creates (`smo init`) besides `workspace`."""
+
+    root: Path
+    env: dict[str, str]     # for `run(..., env=...)`: its own database on PostgreSQL, else {}
+
+
+@pytest.fixture
+def another_workspace(tmp_path: Path,
+                      postgres_admin: Engine | None) -> Iterator[OtherWorkspace]:
+    """Where a second workspace goes, with a database of its own: its SQLite file, or a fresh,
+    empty PostgreSQL database under SMO_TEST_DATABASE_URL (`smo init` migrates it); without
+    one it would share the first workspace's database there."""
+    root = tmp_path / "ws2"
+    if postgres_admin is None:
+        yield OtherWorkspace(root, {})
+        return
+    for url in fresh_postgres_database(postgres_admin):
+        yield OtherWorkspace(root, {"SMO_DATABASE_URL": url})
 
 
 @dataclass

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from smo_cli.cli.app import COMMAND_GROUPS
-from tests.conftest import ON_POSTGRES, Run
+from tests.conftest import ON_POSTGRES, Run, workspace_engine
 
 
 def test_help_lists_every_group_with_a_description(run: Run) -> None:
@@ -122,12 +122,15 @@ def test_ctrl_c_exits_130(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "interrupted" in result.stderr
 
 
-@pytest.mark.skipif(ON_POSTGRES, reason="writes the schema revision into the SQLite file")
 def test_database_newer_than_smo_is_a_clear_conflict(run: Run, workspace: Path) -> None:
-    import sqlite3
+    from sqlalchemy import text
 
-    with sqlite3.connect(workspace / "smo.db") as connection:
-        connection.execute("UPDATE alembic_version SET version_num = '0099_future'")
+    engine = workspace_engine(workspace)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '0099_future'"))
+    finally:
+        engine.dispose()
     result = run("inventory", "list")
     assert result.exit_code == 4
     assert "newer than this smo" in result.stderr

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
-from smo_cli.db.engine import make_engine, transaction
+from smo_cli.db.engine import transaction
 from smo_cli.db.models import Assignment, Mention
-from tests.conftest import Run
+from tests.conftest import Run, workspace_engine
 from tests.smtp_server import Inbox, smtp_server
 
 __all__ = ["smtp_server"]   # the fixture, used by name
@@ -229,7 +229,7 @@ def test_all_tips_used_is_a_conflict(acme: Run, workspace: Path) -> None:
 def _mentions(workspace: Path) -> None:
     """November: a positive mention, a hostile positive one, a neutral one routed as praise,
     and a negative one; October: a positive one."""
-    engine = make_engine(f"sqlite:///{workspace / 'smo.db'}")
+    engine = workspace_engine(workspace)
 
     def mention(key: str, text: str, sentiment: str, day: datetime, **extra: Any) -> Mention:
         return Mention(source_name="reviews", dedup_key=key, text=text, sentiment=sentiment,

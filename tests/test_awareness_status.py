@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from smo_cli.db.engine import make_engine, transaction
+from smo_cli.db.engine import transaction
 from smo_cli.db.models import TrainingCompletion
-from tests.conftest import Run
+from tests.conftest import Run, workspace_engine
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "acme"
 DOMAIN = "@acme-installatie.example"
@@ -83,7 +83,7 @@ def test_reach_acknowledged_trained_and_index(counted: Run, workspace: Path,
     _ok(counted, "policy", "publish", "--lang", "nl")
     _ok(counted, "policy", "ack", LINDA, DAAN, PIETER)
     (workspace / "training.yaml").write_text(TRAINING, encoding="utf-8")
-    engine = make_engine(f"sqlite:///{workspace / 'smo.db'}")
+    engine = workspace_engine(workspace)
     with transaction(engine) as session:
         session.add(TrainingCompletion(course="basis", email=SOPHIE,
                                        completed_on=date(2026, 10, 1)))

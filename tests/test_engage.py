@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 from pytest_httpserver import HTTPServer
+from sqlalchemy import MetaData
 from sqlmodel import col, select
 
-from smo_cli.db.engine import make_engine, reading
+from smo_cli.db.engine import reading
 from smo_cli.db.models import Post, PostDelivery
-from tests.conftest import Outcome, Run
+from tests.conftest import Outcome, Run, workspace_engine
 from tests.test_publish_servers import (
     BLUESKY_PASSWORD,
     MASTODON_TOKEN,
@@ -45,7 +46,7 @@ def fakes(httpserver: HTTPServer) -> tuple[FakeMastodon, FakeBluesky]:
 
 
 def posts(workspace: Path) -> list[Post]:
-    engine = make_engine(f"sqlite:///{workspace / 'smo.db'}")
+    engine = workspace_engine(workspace)
     try:
         with reading(engine) as session:
             return list(session.exec(select(Post).order_by(col(Post.id))))
@@ -54,7 +55,7 @@ def posts(workspace: Path) -> list[Post]:
 
 
 def deliveries(workspace: Path) -> list[PostDelivery]:
-    engine = make_engine(f"sqlite:///{workspace / 'smo.db'}")
+    engine = workspace_engine(workspace)
     try:
         with reading(engine) as session:
             return list(session.exec(select(PostDelivery)))
@@ -259,6 +260,24 @@ def test_a_reply_goes_only_to_accounts_of_the_platform_answered(smo: Run, worksp
     assert posts(workspace)[0].reply_url == "https://bsky.app/profile/klant.example/post/3lxyz"
 
 
+def stored_bytes(workspace: Path) -> bytes:
+    """All the workspace keeps: every value of every table in its database (either backend),
+    the SQLite file and its write-ahead log byte for byte (old pages too), and the outbox."""
+    engine = workspace_engine(workspace)
+    try:
+        tables = MetaData()
+        tables.reflect(engine)
+        with engine.connect() as connection:
+            values = [value if isinstance(value, bytes) else str(value).encode()
+                      for table in tables.sorted_tables
+                      for row in connection.execute(table.select()) for value in row]
+    finally:
+        engine.dispose()
+    assert values, "no rows read: not the workspace's database"
+    files = [*workspace.glob("smo.db*"), *workspace.rglob("outbox/*")]
+    return b"\n".join(values) + b"".join(path.read_bytes() for path in files)
+
+
 def test_secrets_are_never_printed_or_stored(
         smo: Run, workspace: Path, fakes: tuple[FakeMastodon, FakeBluesky]) -> None:
     outputs = [ok(smo("engage", "accounts", "check")),
@@ -267,8 +286,7 @@ def test_secrets_are_never_printed_or_stored(
                smo("engage", "post", "Fout", "--to", "mastodon",
                    env={"ACME_MASTODON_TOKEN": "revoked-token-123"})]
     printed = "".join(o.stdout + o.stderr for o in outputs)
-    stored = b"".join(p.read_bytes() for p in workspace.glob("smo.db*"))
-    stored += b"".join(p.read_bytes() for p in workspace.rglob("outbox/*"))
+    stored = stored_bytes(workspace)
     for secret in (MASTODON_TOKEN, BLUESKY_PASSWORD, "revoked-token-123", "access-1",
                    "refresh-1"):
         assert secret not in printed
@@ -282,7 +300,7 @@ def test_a_reply_to_an_inbox_item_answers_its_mention(smo: Run, workspace: Path)
     from smo_cli.db.models import Assignment, Mention
 
     uri = "at://did:plc:klantklantklantklant/app.bsky.feed.post/3lvraag"
-    engine = make_engine(f"sqlite:///{workspace / 'smo.db'}")
+    engine = workspace_engine(workspace)
     with transaction(engine) as session:
         mention = Mention(source_name="bsky", dedup_key=uri, external_id=uri, text="Vraag?",
                           url="https://bsky.app/profile/klant.example/post/3lvraag",

@@ -26,7 +26,7 @@ from smo_cli.services.engage_publish import (
     _claim,
     publish_due,
 )
-from tests.conftest import Run
+from tests.conftest import Run, workspace_engine
 from tests.test_publish_servers import SECRETS, FakeBluesky, FakeMastodon, engage_config
 
 NOW = datetime(2030, 12, 2, 8, 30, tzinfo=UTC)
@@ -223,7 +223,7 @@ def test_a_stuck_post_is_reported_and_left_alone(
     engage_config(workspace, httpserver)
     mastodon = FakeMastodon(httpserver)
     assert run("engage", "draft", "Vastgelopen", "--to", "mastodon").exit_code == 0
-    engine = make_engine(f"sqlite:///{workspace / 'smo.db'}")
+    engine = workspace_engine(workspace)
     cut_off = datetime.now(UTC) - timedelta(minutes=20)
     with transaction(engine) as session:
         post = session.get(Post, 1)

@@ -41,13 +41,13 @@ import pytest
 from sqlmodel import Session, select
 
 from smo_cli.config import Settings, load_settings
-from smo_cli.db.engine import make_engine, transaction
+from smo_cli.db.engine import transaction
 from smo_cli.db.models import LearningGoal, Post, PostDelivery, PostStats, PracticeEntry
 from smo_cli.errors import Conflict, InvalidData, NotFound, UsageError
 from smo_cli.render.output import sparkline
 from smo_cli.services import practice
 from smo_cli.services.practice_stats import PracticeStats, practice_stats, streak
-from tests.conftest import Run
+from tests.conftest import Run, workspace_engine
 
 TODAY = date(2026, 11, 26)
 ENGAGE = """
@@ -61,7 +61,7 @@ engage:
 
 @contextmanager
 def _session(workspace: Path) -> Iterator[Session]:
-    engine = make_engine(f"sqlite:///{workspace / 'smo.db'}")
+    engine = workspace_engine(workspace)
     try:
         with transaction(engine) as session:
             yield session

@@ -12,9 +12,9 @@ import pytest
 import yaml
 from sqlmodel import select
 
-from smo_cli.db.engine import make_engine, transaction
+from smo_cli.db.engine import transaction
 from smo_cli.db.models import PolicyVersion
-from tests.conftest import Run
+from tests.conftest import Run, workspace_engine
 from tests.smtp_server import Inbox, smtp_server
 
 __all__ = ["smtp_server"]   # the fixture, used by name
@@ -58,7 +58,7 @@ def _body(mail: EmailMessage, kind: str) -> str:
 
 
 def _backdate(workspace: Path, number: int, day: str) -> None:
-    engine = make_engine(f"sqlite:///{workspace / 'smo.db'}")
+    engine = workspace_engine(workspace)
     with transaction(engine) as session:
         version = session.exec(select(PolicyVersion).where(PolicyVersion.number == number)).one()
         version.published_at = datetime.fromisoformat(f"{day}T10:00:00+00:00")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from tests.conftest import Run
+from tests.conftest import OtherWorkspace, Run
 
 
 def test_add_each_kind_with_sensible_names(run: Run) -> None:
@@ -114,7 +114,8 @@ OPML = """<?xml version="1.0" encoding="UTF-8"?>
 </body></opml>"""
 
 
-def test_opml_import_export_round_trip(run: Run, tmp_path: Path) -> None:
+def test_opml_import_export_round_trip(run: Run, tmp_path: Path,
+                                      another_workspace: OtherWorkspace) -> None:
     path = tmp_path / "feeds.opml"
     path.write_text(OPML)
     first = run("sources", "import", str(path))
@@ -124,9 +125,10 @@ def test_opml_import_export_round_trip(run: Run, tmp_path: Path) -> None:
     assert names == ["regionaal-nieuws", "regionaal-nieuws-2", "vakblad"]
     exported = tmp_path / "out.opml"
     run("sources", "export", "-o", str(exported))
-    other = tmp_path / "ws2"
-    run("init", str(other), "--org", "Other")
-    again = run("-w", str(other), "sources", "import", str(exported))
+    other = another_workspace.root
+    created = run("init", str(other), "--org", "Other", env=another_workspace.env)
+    assert created.exit_code == 0, created.stderr
+    again = run("-w", str(other), "sources", "import", str(exported), env=another_workspace.env)
     assert "3 feeds added" in again.stdout
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from smo_cli.config import Workspace, load_workspace
-from smo_cli.db.engine import make_engine, reading, transaction
+from smo_cli.db.engine import reading, transaction
 from smo_cli.db.models import (
     Account,
     Person,
@@ -24,7 +24,7 @@ from smo_cli.db.models import (
 )
 from smo_cli.services.training import add_months, standing, trained_people
 from smo_cli.services.training_records import coverage_rows, needs_rows, person_rows
-from tests.conftest import Run
+from tests.conftest import Run, workspace_engine
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "acme"
 SALES = ("jan.jansen@acme-installatie.example", "fatima.bouzid@acme-installatie.example")
@@ -43,7 +43,7 @@ TODAY = date(2026, 6, 15)
 
 @pytest.fixture
 def engine(workspace: Path) -> Iterator[Engine]:
-    made = make_engine(f"sqlite:///{workspace / 'smo.db'}")
+    made = workspace_engine(workspace)
     yield made
     made.dispose()
 
@@ -249,7 +249,7 @@ def test_duplicate_keys_and_bad_values_name_the_file_and_key(run: Run, workspace
 
 
 def _completions(workspace: Path) -> list[tuple[str, str, date]]:
-    engine = make_engine(f"sqlite:///{workspace / 'smo.db'}")
+    engine = workspace_engine(workspace)
     with Session(engine) as session:
         rows = [(c.course, c.email, c.completed_on) for c in session.exec(
             select(TrainingCompletion).order_by(col(TrainingCompletion.id)))]

@@ -15,9 +15,8 @@ import pytest
 import yaml
 from sqlmodel import Session, select
 
-from smo_cli.db.engine import make_engine
 from smo_cli.db.models import OutboxMessage, TrainingInvite
-from tests.conftest import Run
+from tests.conftest import Run, workspace_engine
 from tests.smtp_server import Inbox, smtp_server
 
 __all__ = ["smtp_server"]   # the fixture, used by name
@@ -234,7 +233,7 @@ def test_dry_run_sends_and_stores_nothing(mail: Inbox, acme: Run, workspace: Pat
     assert "Dry run: nothing was sent or stored." in dry.stderr
     assert mail.envelopes == []
     assert not (tmp_path / "ics").exists()
-    engine = make_engine(f"sqlite:///{workspace / 'smo.db'}")
+    engine = workspace_engine(workspace)
     with Session(engine) as session:
         assert session.exec(select(OutboxMessage)).all() == []
         assert session.exec(select(TrainingInvite)).all() == []
