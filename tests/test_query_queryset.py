@@ -7,7 +7,7 @@ import random
 import pytest
 
 from smo_cli.query import Document, Prepared, Query, QuerySet, parse, with_exclude
-from smo_cli.query.prefilter import need
+from smo_cli.query.prefilter import Screened, need
 
 WORDS = ["acme", "Acme", "ACME", "acmeville", "café", "Cafe", "müller", "fiets", "fietsen",
          "e-bike", "bike", "zo'n", "'s-Hertogenbosch", "auto's", "auto", "globex", "storing",
@@ -110,6 +110,21 @@ def test_queryset_exclude_equals_and_not_on_every_query(seed: int) -> None:
     for _ in range(200):
         doc = _document(rng)
         assert queryset.match(doc) == _brute_force(combined, doc)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_screened_query_answers_exactly_as_the_query(seed: int) -> None:
+    rng = random.Random(200 + seed)
+    queries = [parse(_expression(rng, 3)) for _ in range(200)]
+    screened = [Screened(query) for query in queries]
+    docs = [Prepared(_document(rng)) for _ in range(200)]
+    hits = 0
+    for doc in docs:
+        for query, screen in zip(queries, screened, strict=True):
+            expected = query.matches(doc)
+            assert screen.matches(doc) == expected, (query, doc.doc)
+            hits += expected
+    assert hits > 0
 
 
 def test_queryset_skips_queries_whose_words_are_absent() -> None:

@@ -19,8 +19,8 @@ term or group, and `{Exact}` for a case- and accent-sensitive word. Everything e
 accent-insensitive and respects word boundaries.
 
 Modules: `text` (tokenising mentions and query words alike), `lexer` and `parser` (query text to
-the tree in `ast`), `matcher` (Document, Query, evaluation, explain), `prefilter` (QuerySet),
-`lint`, `dialects` (export).
+the tree in `ast`), `matcher` (Document, Query, evaluation, explain), `prefilter` (QuerySet and
+Screened, which skip queries a document lacks the words for), `lint`, `dialects` (export).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from smo_cli.query.dialects import DIALECTS, Dialect, export
 from smo_cli.query.lint import lint
 from smo_cli.query.matcher import Document, Prepared, Query, with_exclude
 from smo_cli.query.parser import MAX_DEPTH, MAX_LENGTH, parse
-from smo_cli.query.prefilter import QuerySet
+from smo_cli.query.prefilter import QuerySet, Screened
 from smo_cli.query.problems import LintProblem, Severity
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "Prepared",
     "Query",
     "QuerySet",
+    "Screened",
     "Severity",
     "export",
     "lint",

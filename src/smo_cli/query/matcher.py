@@ -90,6 +90,18 @@ class Stream:
             found.append(keys[at])
         return found
 
+    def has_prefix(self, prefixes: tuple[str, ...]) -> bool:
+        """Whether a key starts with one of `prefixes` (`keys_from`, without listing them)."""
+        if self._keys is None:
+            self._keys = sorted(self.index)
+        keys = self._keys
+        count = len(keys)
+        for prefix in prefixes:
+            at = bisect_left(keys, prefix)
+            if at < count and keys[at].startswith(prefix):
+                return True
+        return False
+
     def raw_at(self, position: int) -> Keys:
         for offset, tokens in reversed(self._parts):
             if position >= offset:

@@ -200,3 +200,34 @@ class QuerySet:
         if matched and self._exclude is not None and evaluate(self._exclude, prepared):
             return []
         return matched
+
+
+class Screened:
+    """One query with its need: `matches` gives the answer of `Query.matches`, but evaluates the
+    query only on documents holding a key it needs (routing tries a rule's topics and query on
+    every mention that gets that far, and most hold none of their words)."""
+
+    __slots__ = ("_always", "_literal", "_prefixes", "root")
+
+    def __init__(self, query: Query) -> None:
+        self.root = query.root
+        found = need(query.root)
+        self._always = found is None
+        self._literal = frozenset(key for key, is_prefix in found or () if not is_prefix)
+        self._prefixes = tuple(key for key, is_prefix in found or () if is_prefix)
+
+    def matches(self, doc: Prepared) -> bool:
+        return (self._always or self._admits(doc)) and evaluate(self.root, doc)
+
+    def _admits(self, doc: Prepared) -> bool:
+        """Whether `doc` holds a needed key, as `QuerySet.candidates` would find it."""
+        stream = doc.stream()
+        if not self._literal.isdisjoint(stream.index):
+            return True
+        if self._prefixes and stream.has_prefix(self._prefixes):
+            return True
+        if not doc.doc.hashtags:
+            return False
+        extra = [f"#{tag}" for tag in doc.hashtags()]
+        return not self._literal.isdisjoint(extra) or any(
+            key.startswith(prefix) for key in extra for prefix in self._prefixes)

@@ -6,7 +6,7 @@ rule takes goes to the officer (the implicit `default` rule), so nothing falls t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -19,7 +19,7 @@ from smo_cli.db.models import Person
 from smo_cli.errors import InvalidData
 
 if TYPE_CHECKING:
-    from smo_cli.query import Query
+    from smo_cli.query import Prepared, Query, Screened
 
 RULES_FILE = "rules.yaml"
 Kind = Literal["question", "complaint", "lead", "press", "crisis", "praise", "other"]
@@ -91,9 +91,6 @@ class Subject:
     queries: tuple[str, ...] = ()
 
 
-Check = Callable[[Subject, list[Any]], list[str]]
-
-
 @dataclass(frozen=True)
 class Decision:
     rule_id: str
@@ -109,77 +106,190 @@ class RuleBook:
     default: Then
     groups: dict[str, str]                   # saved query name -> group
     compiled: dict[str, Query] = field(default_factory=dict)
-    _checks: dict[str, list[tuple[str, Check]]] = field(default_factory=dict)
+    _screens: dict[str, Screened] = field(default_factory=dict)
 
     def decide(self, subject: Subject) -> list[Decision]:
+        return self.decider()(subject)
+
+    def decider(self) -> Callable[[Subject], list[Decision]]:
+        """`decide`, with the rules indexed once: for deciding many mentions in a row."""
+        return _Plan(self).decide
+
+    def screen(self, key: str, text: str) -> Screened:
+        """The query `key`, parsed from `text` on first use, ready to match mentions."""
+        screen = self._screens.get(key)
+        if screen is None:
+            from smo_cli.query import Screened, parse
+
+            if key not in self.compiled:
+                self.compiled[key] = parse(text)
+            screen = self._screens[key] = Screened(self.compiled[key])
+        return screen
+
+
+_MEMO_LIMIT = 20_000            # a listener meets endless authors: memos start over past this
+
+
+class _Masks:
+    """One kind of condition over all rules, as bit masks (bit i is rule i): the rules each
+    value satisfies, and `free`, the rules without this kind of condition."""
+
+    __slots__ = ("by_value", "free")
+
+    def __init__(self) -> None:
+        self.by_value: dict[str | None, int] = {}
+        self.free = 0
+
+    def add(self, bit: int, wanted: set[str]) -> None:
+        if not wanted:
+            self.free |= bit
+        for value in wanted:
+            self.by_value[value] = self.by_value.get(value, 0) | bit
+
+    def of(self, values: Iterable[str | None]) -> int:
+        """The rules this kind of condition lets through for a mention with these values."""
+        mask, get = self.free, self.by_value.get
+        for value in values:
+            mask |= get(value, 0)
+        return mask
+
+
+class _Plan:
+    """A rule book prepared for deciding: each mention's cheap conditions (queries, groups,
+    sentiment, language, source, author) are checked for all rules at once with bit masks, and
+    only the rules left standing have their topics and query matched, in rule order; each
+    text query once per mention, and only when the mention holds a word it needs. A rule
+    matches exactly when each of its conditions finds something, as it always did."""
+
+    def __init__(self, book: RuleBook) -> None:
+        self.book, self.rules, self.default = book, list(book.rules), book.default
+        self.queries, self.groups, self.sentiments = _Masks(), _Masks(), _Masks()
+        self.langs, self.sources = _Masks(), _Masks()
+        self.authors: list[tuple[int, list[str]]] = []
+        self.author_free = 0
+        self.whens: list[When] = []
+        self.text: list[tuple[tuple[tuple[str, str], ...], str]] = []
+        first: dict[str, When] = {}
+        for index, rule in enumerate(self.rules):
+            bit = 1 << index
+            # Like the conditions built per rule id before: two rules with one id (which lint
+            # refuses) share the first one's.
+            w = first.setdefault(rule.id, rule.when)
+            self.whens.append(w)
+            self.queries.add(bit, set(w.queries))
+            self.groups.add(bit, set(w.groups))
+            self.sentiments.add(bit, set(w.sentiment))
+            self.langs.add(bit, set(w.lang))
+            self.sources.add(bit, set(w.sources))
+            if w.authors:
+                self.authors.append((bit, [a.lower() for a in w.authors]))
+            else:
+                self.author_free |= bit
+            self.text.append((tuple((t, f"topic:{t}") for t in w.topics),
+                              f"rule:{rule.id}" if w.query else ""))
+        self._by_queries: dict[tuple[str, ...], int] = {}
+        self._by_fields: dict[tuple[str | None, ...], int] = {}
+        self._by_author: dict[str, int] = {}
+        self.screens: dict[str, Screened] = {}
+
+    def decide(self, s: Subject) -> list[Decision]:
+        mask = self._candidates(s)
         decisions: list[Decision] = []
-        prepared: list[Any] = []            # the mention tokenised once, when a rule needs it
-        for rule in self.rules:
-            why = self._why(rule, subject, prepared)
-            if why is None:
-                continue
-            decisions.append(Decision(rule.id, rule.then, why))
+        prepared: Prepared | None = None
+        answers: dict[str, bool] = {}           # each text query tried once per mention
+        while mask:
+            low = mask & -mask
+            mask ^= low
+            index = low.bit_length() - 1
+            topics, query_key = self.text[index]
+            hits: list[str] = []
+            if topics or query_key:
+                if prepared is None:
+                    prepared = _prepare(s)
+                if topics:
+                    hits = [t for t, key in topics
+                            if self._answer(answers, key, TOPICS[t], prepared)]
+                    if not hits:
+                        continue
+                if query_key and not self._answer(answers, query_key,
+                                                  self.whens[index].query or "", prepared):
+                    continue
+            rule = self.rules[index]
+            decisions.append(Decision(rule.id, rule.then, self._why(self.whens[index], s, hits)))
             if not rule.continue_:
                 return decisions
         return decisions or [Decision(DEFAULT_RULE, self.default, ["no rule matched"])]
 
-    def _why(self, rule: Rule, s: Subject, prepared: list[Any]) -> list[str] | None:
-        """The reasons the rule matches, or None when one of its conditions fails.
+    def _answer(self, answers: dict[str, bool], key: str, text: str,
+                prepared: Prepared) -> bool:
+        found = answers.get(key)
+        if found is None:
+            screen = self.screens.get(key)
+            if screen is None:
+                screen = self.screens[key] = self.book.screen(key, text)
+            found = answers[key] = screen.matches(prepared)
+        return found
 
-        Cheap conditions first: most rules fail on a group or a sentiment, and then the text is
-        never matched at all. Each check gives what it found; nothing found fails the rule.
-        """
-        checks = self._checks.get(rule.id)
-        if checks is None:
-            checks = self._checks[rule.id] = self._conditions(rule)
+    def _candidates(self, s: Subject) -> int:
+        """The rules whose cheap conditions all hold for `s` (their text still to match)."""
+        by_queries = self._by_queries.get(s.queries)
+        if by_queries is None:
+            names = self.book.groups
+            by_queries = self.queries.of(s.queries) & self.groups.of(
+                {names.get(q, "") for q in s.queries})
+            by_queries = _remember(self._by_queries, s.queries, by_queries)
+        fields = (s.sentiment, s.lang, s.source, s.source_kind)
+        by_fields = self._by_fields.get(fields)
+        if by_fields is None:
+            by_fields = _remember(self._by_fields, fields, self.sentiments.of((s.sentiment,))
+                                  & self.langs.of((s.lang,))
+                                  & self.sources.of((s.source, s.source_kind)))
+        by_author = self._by_author.get(s.author)
+        if by_author is None:
+            author = s.author.lower()
+            by_author = self.author_free
+            for bit, wanted in self.authors:
+                if any(a in author for a in wanted):
+                    by_author |= bit
+            by_author = _remember(self._by_author, s.author, by_author)
+        return by_queries & by_fields & by_author
+
+    def _why(self, w: When, s: Subject, topics: list[str]) -> list[str]:
+        """What each condition of a matching rule found, in the order they are written here."""
         why: list[str] = []
-        for label, found in checks:
-            hit = found(s, prepared)
-            if not hit:
-                return None
-            why.append(f"{label} {', '.join(hit)}")
+        if w.queries:
+            why.append(f"query {', '.join(sorted(set(w.queries).intersection(s.queries)))}")
+        if w.groups:
+            found = {self.book.groups.get(q, "") for q in s.queries} & set(w.groups)
+            why.append(f"query group {', '.join(sorted(found))}")
+        if w.sentiment:
+            why.append(f"sentiment {s.sentiment}")
+        if w.lang:
+            why.append(f"language {s.lang}")
+        if w.sources:
+            why.append(f"source {s.source}")
+        if w.authors:
+            why.append(f"author {s.author}")
+        if w.topics:
+            why.append(f"topic {', '.join(topics)}")
+        if w.query:
+            why.append(f"query `{w.query}`")
         return why or ["matches everything"]
 
-    def _conditions(self, rule: Rule) -> list[tuple[str, Check]]:
-        """The rule's conditions as functions, built once (only those the rule has)."""
-        w = rule.when
-        queries, groups, sentiments = set(w.queries), set(w.groups), set(w.sentiment)
-        langs, sources = set(w.lang), set(w.sources)
-        authors = [a.lower() for a in w.authors]
-        candidates: list[tuple[object, str, Check]] = [
-            (queries, "query", lambda s, _p: sorted(queries.intersection(s.queries))),
-            (groups, "query group",
-             lambda s, _p: sorted({self.groups.get(q, "") for q in s.queries} & groups)),
-            (sentiments, "sentiment",
-             lambda s, _p: [str(s.sentiment)] * (s.sentiment in sentiments)),
-            (langs, "language", lambda s, _p: [str(s.lang)] * (s.lang in langs)),
-            (sources, "source",
-             lambda s, _p: [s.source] * (s.source in sources or s.source_kind in sources)),
-            (authors, "author",
-             lambda s, _p: [s.author] * any(a in s.author.lower() for a in authors)),
-            (w.topics, "topic", lambda s, p: [t for t in w.topics if self._matches(
-                f"topic:{t}", TOPICS[t], s, p)]),
-            (w.query, "query", lambda s, p: [f"`{w.query}`"] * self._matches(
-                f"rule:{rule.id}", w.query or "", s, p)),
-        ]
-        return [(label, check) for wanted, label, check in candidates if wanted]
 
-    def _matches(self, key: str, text: str, s: Subject, prepared: list[Any]) -> bool:
-        """Whether the query `key` matches this mention; each query is tried once per mention
-        (a topic named by several rules is not matched again)."""
-        from smo_cli.query import Document, Prepared, parse
+def _remember(memo: dict[Any, int], key: Any, mask: int) -> int:
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[key] = mask
+    return mask
 
-        if key not in self.compiled:
-            self.compiled[key] = parse(text)
-        if not prepared:
-            prepared.append(Prepared(Document(
-                s.text, title=s.title, author=s.author, url=s.url, lang=s.lang or "",
-                source=s.source, source_kind=s.source_kind)))
-            prepared.append({})
-        answers: dict[str, bool] = prepared[1]
-        if key not in answers:
-            answers[key] = self.compiled[key].matches(prepared[0])
-        return answers[key]
+
+def _prepare(s: Subject) -> Prepared:
+    """The mention tokenised once, when a rule needs its text."""
+    from smo_cli.query import Document, Prepared
+
+    return Prepared(Document(s.text, title=s.title, author=s.author, url=s.url,
+                             lang=s.lang or "", source=s.source, source_kind=s.source_kind))
 
 
 def rules_path(workspace: Workspace) -> Path:
