@@ -24,6 +24,7 @@ from smo_cli.services.engage_publish import (
     MAX_ATTEMPTS,
     PublishReport,
     _claim,
+    find_stuck,
     publish_due,
 )
 from tests.conftest import Run, workspace_engine
@@ -292,3 +293,23 @@ def test_stats_keep_a_dated_snapshot(run: Run, workspace: Path, httpserver: HTTP
         ("acme-mastodon", 7, 3), ("acme-bluesky", 5, 1)]
     assert all(r["detail"] == "" for r in rows)
     assert len(mastodon.statuses) == 1
+
+
+@pytest.mark.parametrize("content", [None, b"p\xe4ss"], ids=["missing", "not-utf8"])
+def test_an_unreadable_secret_file_fails_that_account_not_the_run(
+        setup: tuple[Workspace, Engine], httpserver: HTTPServer, tmp_path: Path,
+        content: bytes | None) -> None:
+    FakeMastodon(httpserver)
+    FakeBluesky(httpserver)
+    ids = [schedule(setup, text=f"Bericht {n}") for n in range(3)]
+    secret_file = tmp_path / "bluesky-password"
+    if content is not None:
+        secret_file.write_bytes(content)
+    env = {"ACME_MASTODON_TOKEN": SECRETS["ACME_MASTODON_TOKEN"],
+           "ACME_BLUESKY_PASSWORD_FILE": str(secret_file)}
+    report = publish(setup, env=env)
+    assert sorted(report.failed_posts) == ids          # failed loudly, not left publishing
+    assert find_stuck(setup[1], NOW + timedelta(hours=1)) == []
+    assert all(state(setup, i)[0] == "failed" for i in ids)
+    errors = {o.account: o.detail for o in report.outcomes if o.result == "failed"}
+    assert "ACME_BLUESKY_PASSWORD_FILE" in (errors.get("acme-bluesky") or "")

@@ -113,8 +113,8 @@ def test_import_is_all_or_nothing_and_names_line_and_column(kpis: Run, workspace
     result = kpis("kpi", "import", str(path))
     assert result.exit_code == 5
     assert result.stderr.splitlines() == [
-        f"error: {path}: line 3, column value: 'veel' is not a number — nothing was imported; "
-        "fix the row and run again"]
+        f"error: {path}: line 3, column value: 'veel' is not a number — write it without "
+        "thousands separators: 1250 or 12,5; nothing was imported; fix the row and run again"]
     assert _records(workspace) == []
     path.write_text("key,date,value\nleads,2026-10-31,4\nleads,31-10-2026,5\n")
     assert "line 3, column date: leads on 2026-10-31 is also on line 2" in kpis(
@@ -122,6 +122,10 @@ def test_import_is_all_or_nothing_and_names_line_and_column(kpis: Run, workspace
     path.write_text("key,date,value\nleads,2026-10-31,4\nshare_of_voice,2026-10-31,3\n")
     assert ("line 3, column key: share_of_voice is a built-in metric: smo measures it, it "
             "cannot be recorded") in kpis("kpi", "import", str(path)).stderr
+    for grouped in ("1.250", '"1,250"'):      # English and Dutch read these 1000x apart
+        path.write_text(f"key,date,value\nleads,2026-10-31,{grouped}\n")
+        assert "line 2, column value:" in kpis("kpi", "import", str(path)).stderr
+    assert _records(workspace) == []
     path.write_text("key,date,value\nleads,2999-01-01,4\n")
     assert "line 2, column date: 2999-01-01 is in the future" in kpis(
         "kpi", "import", str(path)).stderr

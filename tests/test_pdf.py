@@ -67,6 +67,13 @@ def test_unicode_prints_or_degrades_without_crashing(fonts: str) -> None:
     assert ("ő → x" if fonts == "dejavu" else "o -> x") in text
 
 
+def test_table_cells_outside_the_font_print_in_both_fonts(fonts: str) -> None:
+    markdown = ("| KPI | Trend | Beheerder |\n|---|---|---|\n"
+                "| Volgers | ▁▂▃▅▇ | Łukasz 😀 |\n")
+    _, text = read(markdown_to_pdf(markdown, title="Trend", lang="nl"))
+    assert "Volgers" in text and "ukasz" in text
+
+
 def test_untrusted_text_stays_text(fonts: str) -> None:
     markdown = "\n\n".join([
         "# Mentions",

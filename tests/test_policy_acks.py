@@ -255,6 +255,17 @@ def test_remind_in_english(published: Run, workspace: Path,
     assert _body(mails[0], "plain").startswith("Dear ")
 
 
+def test_a_timestamp_with_an_offset_counts_on_the_company_s_day() -> None:
+    from zoneinfo import ZoneInfo
+
+    from smo_cli.services.policy_acks import parse_day
+
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    assert str(parse_day("2026-11-27T23:30:00Z", amsterdam)) == "2026-11-28"
+    assert str(parse_day("2026-11-27T22:30:00Z", amsterdam)) == "2026-11-27"
+    assert str(parse_day("27-11-2026", amsterdam)) == "2026-11-27"
+
+
 def test_ack_is_kept_when_the_person_leaves_and_returns(published: Run) -> None:
     published("policy", "ack", HR[0])
     assert published("org", "people", "remove", HR[0]).exit_code == 0

@@ -288,3 +288,20 @@ def test_export_and_forget_on_postgresql() -> None:
             assert add(engine, [post(1, JAN)]) == []
         finally:
             engine.dispose()
+
+
+def test_a_reply_that_points_at_the_post_by_its_platform_id_is_found_and_unlinked(
+        engine: Engine) -> None:
+    uri = "at://did:plc:abc/app.bsky.feed.post/3kxyz"
+    add(engine, [Item(text="Acme is slecht", external_id=uri,
+                      url="https://bsky.app/profile/jan.bsky.social/post/3kxyz",
+                      author="@jan.bsky.social")], kind="bluesky")
+    with transaction(engine) as session:
+        session.add(Post(text="Sorry!", state="published", reply_url=uri))
+    with reading(engine) as session:
+        exported = export_author(session, "@jan.bsky.social")
+    assert [r["reply_url"] for r in exported["replies"]] == [uri]
+    with transaction(engine) as session:
+        forget_author(session, "@jan.bsky.social", now=NOW)
+    with reading(engine) as session:
+        assert [p.reply_url for p in session.exec(select(Post))] == [None]

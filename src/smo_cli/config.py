@@ -324,6 +324,8 @@ def secret(env: Mapping[str, str], name: str) -> str | None:
         return Path(file_name).expanduser().read_text(encoding="utf-8").strip() or None
     except OSError as exc:
         raise InvalidData(f"{name}_FILE: cannot read {file_name} ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise InvalidData(f"{name}_FILE: {file_name} is not UTF-8 text") from None
 
 
 def load_settings(path: Path) -> Settings:

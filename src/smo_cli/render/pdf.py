@@ -249,7 +249,10 @@ class _Layout:
         if not columns:
             return
         self.pdf.set_font(self.sans, "", _SMALL)
-        widths = _column_widths(self.pdf, [[text for text, _, _ in row] for row in rows], columns)
+        # Measured as printed: the core fonts lack characters (sparklines, emoji) that the
+        # cleaner replaces, and measuring the raw text would fail on them.
+        widths = _column_widths(self.pdf, [[self.clean(text) for text, _, _ in row]
+                                           for row in rows], columns)
         heading = FontFace(emphasis="BOLD", fill_color=(235, 235, 235))
         with self.pdf.table(col_widths=widths, width=self.pdf.epw, align="LEFT", text_align="LEFT",
                             line_height=_LINE - 1, padding=_CELL_PAD, headings_style=heading,

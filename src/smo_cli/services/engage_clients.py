@@ -20,6 +20,7 @@ from typing import TypeVar
 import httpx
 
 from smo_cli.config import EngageAccount, secret
+from smo_cli.errors import SmoError
 from smo_cli.publish.base import (
     AuthFailed,
     Call,
@@ -124,7 +125,12 @@ class Connections:
         return self._built[account.name]
 
     def _build(self, account: EngageAccount) -> Publisher:
-        value = secret(self._env, account.secret_name)
+        try:
+            value = secret(self._env, account.secret_name)
+        except SmoError as exc:
+            # An unreadable *_FILE fails this account's deliveries like a refused token does;
+            # raised as it is, it would stop the run with every claimed post left publishing.
+            raise AuthFailed(f"{account.name}: {exc.message}") from None
         if not value:
             what = "access token" if account.platform == "mastodon" else "app password"
             raise AuthFailed(f"{account.name}: no {what}: set {account.secret_name} "

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -112,13 +112,15 @@ def publish_due(engine: Engine, workspace: Workspace, env: Mapping[str, str], *,
                 transport: httpx.AsyncBaseTransport | None = None,
                 resolve: Resolver = system_resolve) -> PublishReport:
     """Publish every due scheduled post (or just post `only`, if it is due), each exactly once."""
-    now = now or utcnow()
+    # With `now` given (tests), every step happens at that moment; otherwise the clock runs.
+    clock: Callable[[], datetime] = utcnow if now is None else (lambda: fixed)
+    now = fixed = now or utcnow()
     report = PublishReport(stuck=find_stuck(engine, now))
     with reading(engine) as session:
         candidates = _due(session, now, only)
-    jobs = [job for post_id in candidates if (job := _claim(engine, workspace, post_id, now))]
-    if jobs:
-        asyncio.run(_publish_all(engine, workspace, env, jobs, report, now, transport, resolve))
+    if candidates:
+        asyncio.run(_publish_all(engine, workspace, env, candidates, report, clock, transport,
+                                 resolve))
     _alert(engine, workspace, env, report, now)
     return report
 
@@ -150,6 +152,7 @@ def _claim(engine: Engine, workspace: Workspace, post_id: int, now: datetime) ->
         posts = _table(Post)
         claimed = cast(CursorResult[Any], session.execute(update(posts).where(
             posts.c.id == post_id, posts.c.state == "scheduled", posts.c.scheduled_at <= now,
+            or_(posts.c.retry_at.is_(None), posts.c.retry_at <= now),   # another run's backoff
         ).values(state="publishing", claimed_at=now, updated_at=now)))
         if claimed.rowcount != 1:
             return None
@@ -176,14 +179,22 @@ def _claim(engine: Engine, workspace: Workspace, post_id: int, now: datetime) ->
 
 
 async def _publish_all(engine: Engine, workspace: Workspace, env: Mapping[str, str],
-                       jobs: Sequence[_Job], report: PublishReport, now: datetime,
+                       candidates: Sequence[int], report: PublishReport,
+                       clock: Callable[[], datetime],
                        transport: httpx.AsyncBaseTransport | None, resolve: Resolver) -> None:
     async with connections(env, transport=transport, resolve=resolve) as links:
         signed_in: set[str] = set()
-        for job in jobs:
-            outcomes = await _publish_one(engine, workspace, links, job, now, signed_in)
+        for post_id in candidates:
+            # Each post is claimed just before it is published, so `claimed_at` says when its
+            # publishing began: a long run (slow servers, a backlog) never makes the posts
+            # still waiting in its queue look stuck to the next cron run.
+            moment = clock()
+            job = _claim(engine, workspace, post_id, moment)
+            if job is None:
+                continue
+            outcomes = await _publish_one(engine, workspace, links, job, moment, signed_in)
             report.outcomes.extend(outcomes)
-            if _finish(engine, job.post_id, now) == "failed":
+            if _finish(engine, job.post_id, moment) == "failed":
                 report.failed_posts.append(job.post_id)
 
 
@@ -214,7 +225,10 @@ async def _publish_one(engine: Engine, workspace: Workspace, links: Connections,
                                 now) for delivery in job.deliveries]
     outcomes = []
     for delivery in job.deliveries:
-        outgoing = _outgoing(job, delivery, _mark_sending(engine, delivery, now))
+        first_attempt = _mark_sending(engine, delivery, now)
+        if first_attempt is None:
+            continue                        # published meanwhile (by a run started later)
+        outgoing = _outgoing(job, delivery, first_attempt)
         try:
             published = await guarded(delivery.account,
                                       clients[delivery.account].publish(outgoing))
@@ -246,12 +260,15 @@ def _outgoing(job: _Job, delivery: _Delivery, created: datetime) -> Outgoing:
                     earlier_attempt=delivery.started_at is not None)
 
 
-def _mark_sending(engine: Engine, delivery: _Delivery, now: datetime) -> datetime:
+def _mark_sending(engine: Engine, delivery: _Delivery, now: datetime) -> datetime | None:
     """Committed before the request: after a crash, the row says a request may have gone out.
-    Returns the first attempt's time, which every attempt of this delivery reuses."""
+    Returns the first attempt's time, which every attempt of this delivery reuses, or None when
+    the delivery is already published (it is never sent again)."""
     with transaction(engine) as session:
         row = session.get(PostDelivery, delivery.id)
         assert row is not None
+        if row.state == "published":
+            return None
         row.state, row.attempts = "sending", row.attempts + 1
         row.started_at = row.started_at or now
         return row.started_at

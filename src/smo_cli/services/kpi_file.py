@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -184,9 +185,16 @@ def _store(session: Session, key: str, value: float, day: date, note: str | None
     return Recorded(found, "updated")
 
 
+_THOUSANDS = re.compile(r"^-?\d{1,3}([.,]\d{3})+$")
+
+
 def parse_number(raw: str) -> float | None:
-    """12.5, or 12,5 as Dutch spreadsheets write it (a comma without a point is decimal)."""
+    """12.5, or 12,5 as Dutch spreadsheets write it (a comma without a point is decimal).
+    A number grouped in thousands (1,250 or 1.250) is refused: English and Dutch read it a
+    thousand times apart, and a wrong guess would be stored without a word."""
     text = raw.strip().replace(" ", "")
+    if _THOUSANDS.match(text):
+        return None
     if "," in text and "." not in text:
         text = text.replace(",", ".")
     try:
@@ -217,7 +225,8 @@ def import_values(session: Session, workspace: Workspace, path: Path, *,
                             hint="write 2026-11-30 or 30-11-2026")
         value = parse_number(row.get("value"))
         if value is None:
-            raise row_error(path, row, "value", f"{row.get('value')!r} is not a number")
+            raise row_error(path, row, "value", f"{row.get('value')!r} is not a number",
+                            hint="write it without thousands separators: 1250 or 12,5")
         problem = _check_value(key, value, units) or _check_day(day, today)
         if problem:
             raise row_error(path, row, *problem)

@@ -112,7 +112,7 @@ def import_acks(session: Session, workspace: Workspace, path: Path, *,
         if email not in people:
             raise row_error(path, row, "email", f"{row.get('email') or '(empty)'} is not in "
                             "the people list")
-        day = _row_day(path, row, today)
+        day = _row_day(path, row, today, zone)
         if row.get("version"):
             chosen = _row_version(path, row, versions)
         else:
@@ -284,9 +284,9 @@ def _check_day(version: PolicyVersion, day: date, workspace: Workspace) -> None:
                           f"published ({published.isoformat()})")
 
 
-def _row_day(path: Path, row: CsvRow, today: date) -> date:
+def _row_day(path: Path, row: CsvRow, today: date, zone: ZoneInfo) -> date:
     raw = row.get("date")
-    day = parse_day(raw)
+    day = parse_day(raw, zone)
     if day is None:
         raise row_error(path, row, "date", f"{raw or '(empty)'!r} is not a date",
                         hint="use 2026-11-27, 27-11-2026 or 2026-11-27T10:15:00")
@@ -304,9 +304,10 @@ def _row_version(path: Path, row: CsvRow, versions: list[PolicyVersion]) -> Poli
     return found
 
 
-def parse_day(raw: str) -> date | None:
+def parse_day(raw: str, zone: ZoneInfo | None = None) -> date | None:
     """A date as forms and spreadsheets write it: ISO (with or without a time) or day-first
-    (27-11-2026, 27/11/2026, 27.11.2026), as Dutch exports do."""
+    (27-11-2026, 27/11/2026, 27.11.2026), as Dutch exports do. A time with an offset
+    (2026-11-27T23:30:00Z) is the day it was in `zone`, the company's time zone."""
     raw = raw.strip()
     if not raw:
         return None
@@ -319,6 +320,8 @@ def parse_day(raw: str) -> date | None:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         return None
+    if zone is not None and moment.tzinfo is not None:
+        moment = moment.astimezone(zone)
     return moment.date()
 
 

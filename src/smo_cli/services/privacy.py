@@ -101,7 +101,8 @@ def find_author(session: Session, handle: str) -> AuthorData:
     found.events = _rows_in(session, AssignmentEvent, col(AssignmentEvent.assignment_id),
                             item_ids)
     found.messages = _rows_in(session, OutboxMessage, col(OutboxMessage.assignment_id), item_ids)
-    urls = sorted({m.url for m in found.mentions if m.url})
+    # Replies point at a post by its link or by its platform id (an at:// URI, a status URI).
+    urls = sorted({v for m in found.mentions for v in (m.url, m.external_id) if v})
     found.quoting = _quoting(session, [*found.forms, *urls])
     found.replies = list(session.exec(select(Post).where(or_(
         col(Post.reply_to).in_(item_ids or [-1]), col(Post.reply_url).in_(urls or [""])))
