@@ -222,6 +222,22 @@ def test_restore_of_an_older_schema_upgrades_it(run: Run, engine: Engine, tmp_pa
     assert current_revision(engine) == HEAD_REVISION
 
 
+@pytest.mark.skipif(ON_POSTGRES, reason="backup and restore are for the SQLite file")
+def test_restore_warns_about_posts_scheduled_for_a_time_already_past(
+        run: Run, engine: Engine, tmp_path: Path) -> None:
+    from smo_cli.db.models import Post
+
+    with transaction(engine) as session:
+        session.add(Post(text="Gisteren gepland", state="scheduled",
+                         scheduled_at=datetime.now(UTC) - timedelta(days=1)))
+        session.add(Post(text="Morgen gepland", state="scheduled",
+                         scheduled_at=datetime.now(UTC) + timedelta(days=1)))
+    assert run("db", "backup", str(tmp_path / "b.db")).exit_code == 0
+    result = run("db", "restore", str(tmp_path / "b.db"), "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert "warning: post 1 is scheduled for a time already past" in result.stderr
+
+
 def test_restore_needs_yes_without_a_terminal(run: Run, engine: Engine, tmp_path: Path) -> None:
     backup = tmp_path / "b.db"
     run("db", "backup", str(backup))

@@ -113,6 +113,14 @@ def restore_db(
         say(f"Kept the database as it was in {result.safety_backup.path}.")
     say(f"Restored {result.restored_from} (schema {result.revision}"
         f"{', upgraded to the newest' if result.upgraded else ''}).")
+    if result.overdue_posts:
+        from smo_cli.render.output import note
+
+        ids = ", ".join(map(str, result.overdue_posts))
+        which = f"post {ids} is" if len(result.overdue_posts) == 1 else f"posts {ids} are"
+        note(f"warning: {which} scheduled for a time already past: check on the "
+             "platforms whether they went out after the backup, then `smo engage cancel ID` or "
+             "let publish-due send them")
 
 
 @app.command("stats")

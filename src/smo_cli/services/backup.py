@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -55,6 +55,7 @@ class RestoreResult:
     revision: str
     safety_backup: BackupResult | None
     upgraded: bool                 # the copy was older than this smo and has been migrated
+    overdue_posts: list[int] = field(default_factory=list)   # scheduled, due before now
 
 
 @dataclass(frozen=True)
@@ -185,10 +186,23 @@ def restore_database(database_url: str, candidate: Path, *, workspace_root: Path
     engine = make_engine(database_url)
     try:
         upgraded = ensure_schema(engine)
+        overdue = _overdue_posts(engine, now or utcnow())
     finally:
         engine.dispose()
     return RestoreResult(restored_from=candidate, revision=revision, safety_backup=safety,
-                         upgraded=upgraded)
+                         upgraded=upgraded, overdue_posts=overdue)
+
+
+def _overdue_posts(engine: Engine, now: datetime) -> list[int]:
+    """Posts the backup has as scheduled for a time already past: some may have been published
+    since the backup was taken, and the next publish-due would send them again."""
+    from smo_cli.db.models import Post
+
+    with engine.connect() as connection:
+        posts = table_of(Post)
+        rows = connection.execute(select(posts.c.id).where(
+            posts.c.state == "scheduled", posts.c.scheduled_at < now).order_by(posts.c.id))
+        return [int(row[0]) for row in rows]
 
 
 def check_backup(database_url: str, candidate: Path) -> str:
