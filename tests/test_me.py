@@ -45,7 +45,7 @@ from smo_cli.db.engine import transaction
 from smo_cli.db.models import LearningGoal, Post, PostDelivery, PostStats, PracticeEntry
 from smo_cli.errors import Conflict, InvalidData, NotFound, UsageError
 from smo_cli.render.output import sparkline
-from smo_cli.services import practice
+from smo_cli.services import business_hours, practice
 from smo_cli.services.practice_stats import PracticeStats, practice_stats, streak
 from tests.conftest import Run, workspace_engine
 
@@ -242,7 +242,7 @@ def test_sparkline_scales_to_the_busiest_week() -> None:
 
 @pytest.fixture
 def on_the_26th(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(practice, "local_today", lambda _workspace: TODAY)
+    monkeypatch.setattr(business_hours, "local_today", lambda _workspace: TODAY)
 
 
 def test_stats_json_document(seeded: Path, run: Run, on_the_26th: None) -> None:

@@ -167,7 +167,7 @@ def new_survey(ctx: typer.Context,
                file: Annotated[Path, typer.Argument(help="Questionnaire (YAML).")]) -> None:
     """Store a questionnaire: key, title, scale and questions (id, text, dimension, reverse)."""
     from smo_cli.render.output import say
-    from smo_cli.services.surveys import local_today
+    from smo_cli.services.business_hours import local_today
     from smo_cli.services.surveys import new_survey as store
 
     context = get_app(ctx)
@@ -198,8 +198,8 @@ def import_responses(
 ) -> None:
     """Import responses from a form export; a bad row stops it and nothing is imported."""
     from smo_cli.render.output import say
+    from smo_cli.services.business_hours import local_today
     from smo_cli.services.surveys import import_responses as load
-    from smo_cli.services.surveys import local_today
 
     context = get_app(ctx)
     workspace = context.workspace()
@@ -233,7 +233,7 @@ def show_status(
     the latest awareness index and its trend."""
     from smo_cli.render.output import note
     from smo_cli.services.awareness_status import awareness_status
-    from smo_cli.services.surveys import local_today
+    from smo_cli.services.business_hours import local_today
 
     context = get_app(ctx)
     workspace = context.workspace()

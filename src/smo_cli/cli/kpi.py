@@ -93,7 +93,7 @@ def record_value(
     """Record a manual metric's value on a day (a second value that day replaces it)."""
     from smo_cli.render.output import say
     from smo_cli.services import kpi_file
-    from smo_cli.services.training import local_today
+    from smo_cli.services.business_hours import local_today
 
     context = get_app(ctx)
     workspace = context.workspace()
@@ -113,7 +113,7 @@ def import_values(
     """Import manual metric values; one bad row stops it and nothing is imported."""
     from smo_cli.render.output import say
     from smo_cli.services import kpi_file
-    from smo_cli.services.training import local_today
+    from smo_cli.services.business_hours import local_today
 
     context = get_app(ctx)
     workspace = context.workspace()
@@ -179,7 +179,7 @@ def add_cost(
     """Add a cost: --hours H --rate R for time, --amount for everything else."""
     from smo_cli.render.output import emit_one
     from smo_cli.services import kpi_file, kpi_roi
-    from smo_cli.services.training import local_today
+    from smo_cli.services.business_hours import local_today
 
     context = get_app(ctx)
     workspace = context.workspace()
@@ -226,7 +226,7 @@ def add_value(
     """Add value: --quantity N --unit-value V (leads, conversions) or --amount (savings)."""
     from smo_cli.render.output import emit_one
     from smo_cli.services import kpi_file, kpi_roi
-    from smo_cli.services.training import local_today
+    from smo_cli.services.business_hours import local_today
 
     context = get_app(ctx)
     workspace = context.workspace()

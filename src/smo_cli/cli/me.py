@@ -7,7 +7,7 @@ import difflib
 import sys
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -15,6 +15,9 @@ from typer.core import TyperGroup
 from smo_cli.cli._context import get_app
 from smo_cli.cli._options import FormatOpt, LimitOpt, YesOpt, command_group, confirmed
 from smo_cli.render.output import OutputFormat, sparkline
+
+if TYPE_CHECKING:
+    from smo_cli.config import Workspace
 
 
 class _LogGroup(TyperGroup):
@@ -88,7 +91,7 @@ def add_entry(ctx: typer.Context,
     from smo_cli.services import practice
 
     context = get_app(ctx)
-    today = practice.local_today(context.workspace())
+    today = _today(context.workspace())
     with context.transaction() as session:
         entry = practice.add_entry(session, text=text, today=today, tags=tag or [], link=link,
                                    outcome=outcome, on=_day(on, "--date"))
@@ -134,7 +137,7 @@ def edit_entry(ctx: typer.Context, entry_id: EntryId,
     if changes.empty():
         raise UsageError("nothing to change", hint="see `smo me log edit --help`")
     context = get_app(ctx)
-    today = practice.local_today(context.workspace())
+    today = _today(context.workspace())
     with context.transaction() as session:
         row = practice.entry_row(practice.edit_entry(session, entry_id, changes, today=today))
     emit_one(row, fmt=fmt, message=f"Updated entry {entry_id}.")
@@ -165,7 +168,7 @@ def add_goal(ctx: typer.Context,
     from smo_cli.services import practice
 
     context = get_app(ctx)
-    today = practice.local_today(context.workspace())
+    today = _today(context.workspace())
     with context.transaction() as session:
         row = practice.goal_row(practice.add_goal(session, text=text, today=today,
                                                   by=_day(by, "--by")), today)
@@ -188,7 +191,7 @@ def list_goals(ctx: typer.Context,
     if only_open and only_done:
         raise UsageError("--open and --done exclude each other")
     context = get_app(ctx)
-    today = practice.local_today(context.workspace())
+    today = _today(context.workspace())
     with context.reading() as session:
         goals = practice.list_goals(
             session, state="open" if only_open else "done" if only_done else "all")
@@ -208,7 +211,7 @@ def complete_goal(ctx: typer.Context, goal_id: GoalId,
     from smo_cli.services import practice
 
     context = get_app(ctx)
-    today = practice.local_today(context.workspace())
+    today = _today(context.workspace())
     with context.transaction() as session:
         goal = practice.complete_goal(session, goal_id, today=today, on=_day(on, "--on"))
         done_on = goal.done_on
@@ -249,14 +252,13 @@ def show_stats(
 ) -> None:
     """Posts per week and platform, your streak, engagement trend, log and goals per month."""
     from smo_cli.render.output import emit_one, emit_rows, note, say
-    from smo_cli.services import practice
     from smo_cli.services.practice_stats import practice_stats
 
     context = get_app(ctx)
     workspace = context.workspace()
     with context.reading() as session:
         stats = practice_stats(session, workspace.settings,
-                               today=practice.local_today(workspace), weeks=weeks,
+                               today=_today(workspace), weeks=weeks,
                                months=months, account=account, all_accounts=all_accounts)
     if stats.scope == "officer" and not stats.accounts:
         note("No engage account in smo.yaml has `owner: officer`, so no posts are counted; "
@@ -281,3 +283,9 @@ def show_stats(
 
 def _on_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+def _today(workspace: Workspace) -> date:
+    from smo_cli.services import business_hours
+
+    return business_hours.local_today(workspace)

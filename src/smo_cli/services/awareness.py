@@ -28,7 +28,7 @@ from smo_cli.db.types import utcnow
 from smo_cli.errors import AlreadyExists, InvalidData, NotFound, UsageError
 from smo_cli.render.documents import make_environment
 from smo_cli.services import awareness_content as content
-from smo_cli.services.surveys import local_today
+from smo_cli.services.business_hours import local_today
 
 KINDS = ("kickoff", "policy-launch", "tip", "newsletter")
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")

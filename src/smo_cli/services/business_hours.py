@@ -17,7 +17,7 @@ from collections.abc import Collection
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from smo_cli.config import BusinessHours, Weekday
+from smo_cli.config import BusinessHours, Weekday, Workspace
 from smo_cli.errors import InvalidData
 
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -139,3 +139,8 @@ def _instant(wall: datetime, zone: ZoneInfo, *, not_before: datetime) -> datetim
         else:
             lo = middle
     return max(hi, floor)
+
+
+def local_today(workspace: Workspace) -> date:
+    """Today as the company counts days: in smo.yaml's `business_hours.timezone`."""
+    return datetime.now(ZoneInfo(workspace.settings.business_hours.timezone)).date()

@@ -25,6 +25,7 @@ from smo_cli.db.engine import reading, transaction
 from smo_cli.db.models import OutboxMessage, Person, PolicyAck, PolicyVersion
 from smo_cli.db.types import utcnow
 from smo_cli.errors import InvalidData, NotFound
+from smo_cli.services.business_hours import local_today
 from smo_cli.services.csv_files import CsvRow, read_csv, row_error
 from smo_cli.services.policy import TITLES, load_policy, policy_language
 
@@ -75,7 +76,7 @@ def acknowledge(session: Session, workspace: Workspace, emails: Iterable[str], *
     (default: today). Every address must be in the people list; otherwise nothing is stored."""
     lang = policy_language(workspace, lang)
     chosen = _version(session, lang, version)
-    day = on or _today(workspace)
+    day = on or local_today(workspace)
     _check_day(chosen, day, workspace)
     people = _people(session)
     wanted: list[str] = []
@@ -105,7 +106,7 @@ def import_acks(session: Session, workspace: Workspace, path: Path, *,
                        hint=f"run `smo policy publish --lang {lang}` first; nothing was imported")
     people = _people(session)
     zone = ZoneInfo(workspace.settings.business_hours.timezone)
-    today = _today(workspace)
+    today = local_today(workspace)
     acks: list[tuple[str, int, date]] = []
     for row in rows:
         email = row.get("email").lower()
@@ -259,8 +260,6 @@ def _people(session: Session) -> set[str]:
     return set(session.exec(select(col(Person.email))).all())
 
 
-def _today(workspace: Workspace) -> date:
-    return datetime.now(ZoneInfo(workspace.settings.business_hours.timezone)).date()
 
 
 def _version(session: Session, lang: str, number: int | None) -> PolicyVersion:
@@ -277,7 +276,7 @@ def _version(session: Session, lang: str, number: int | None) -> PolicyVersion:
 def _check_day(version: PolicyVersion, day: date, workspace: Workspace) -> None:
     zone = ZoneInfo(workspace.settings.business_hours.timezone)
     published = version.published_at.astimezone(zone).date()
-    if day > _today(workspace):
+    if day > local_today(workspace):
         raise InvalidData(f"{day.isoformat()} is in the future")
     if day < published:
         raise InvalidData(f"{day.isoformat()} is before version {version.number} was "

@@ -13,14 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from smo_cli.config import Workspace
 from smo_cli.db.models import LearningGoal, PracticeEntry
 from smo_cli.errors import Conflict, InvalidData, NotFound
 
@@ -33,9 +31,6 @@ _DAY_FIRST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 _TAG = re.compile(r"^[\w][\w.+-]*$")
 
 
-def local_today(workspace: Workspace) -> date:
-    """Today on the workspace's wall clock (business_hours.timezone)."""
-    return datetime.now(ZoneInfo(workspace.settings.business_hours.timezone)).date()
 
 
 def parse_day(raw: str, option: str) -> date:

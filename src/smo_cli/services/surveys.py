@@ -13,11 +13,10 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from statistics import fmean
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlmodel import Session, col, func, select
@@ -88,9 +87,6 @@ class Item:
         return (value - 1) / (self.scale - 1) * 100
 
 
-def local_today(workspace: Workspace) -> date:
-    """Today where the company is (a response dated "today" is never in the future)."""
-    return datetime.now(ZoneInfo(workspace.settings.business_hours.timezone)).date()
 
 
 def load_survey_file(path: Path) -> SurveyFile:

@@ -12,10 +12,9 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlmodel import Session, col, select
@@ -30,6 +29,7 @@ from smo_cli.config import (
 )
 from smo_cli.db.models import Account, Person, PolicyVersion, TrainingCompletion
 from smo_cli.errors import InvalidData, NotFound
+from smo_cli.services.business_hours import local_today
 
 TRAINING_FILE = "training.yaml"
 OFFICIAL_KINDS = ("official",)
@@ -148,8 +148,6 @@ def basic_course(courses: Iterable[Course]) -> Course | None:
     return next((c for c in courses if c.audience.professional_accounts), None)
 
 
-def local_today(workspace: Workspace) -> date:
-    return datetime.now(ZoneInfo(workspace.settings.business_hours.timezone)).date()
 
 
 def add_months(day: date, months: int) -> date:

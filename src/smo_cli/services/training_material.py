@@ -13,8 +13,9 @@ from sqlmodel import Session, col, select
 from smo_cli.config import Workspace
 from smo_cli.db.models import Account, Person
 from smo_cli.render.documents import document_as, render
+from smo_cli.services.business_hours import local_today
 from smo_cli.services.policy import PolicyFile, load_policy, policy_language, policy_path
-from smo_cli.services.training import OFFICIAL_KINDS, Course, get_course, local_today
+from smo_cli.services.training import OFFICIAL_KINDS, Course, get_course
 
 TITLES = {"nl": "Trainingsmateriaal", "en": "Training material"}
 

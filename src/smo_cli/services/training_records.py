@@ -20,6 +20,7 @@ from smo_cli.config import Workspace
 from smo_cli.db.models import TrainingCompletion
 from smo_cli.db.types import utcnow
 from smo_cli.errors import InvalidData, NotFound, UsageError
+from smo_cli.services.business_hours import local_today
 from smo_cli.services.csv_files import CsvRow, read_csv, row_error
 from smo_cli.services.policy_acks import parse_day
 from smo_cli.services.training import (
@@ -30,7 +31,6 @@ from smo_cli.services.training import (
     latest_completions,
     load_courses,
     load_directory,
-    local_today,
     standing,
 )
 from smo_cli.services.training_sessions import get_session, local_text
